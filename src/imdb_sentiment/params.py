@@ -1,0 +1,171 @@
+"""Typed, validated views of params.yaml, one model per stage group.
+
+Each stage validates only the groups it reads, as it starts and before any heavy work, so a
+typo or a wrong type fails in a second with the dotted key named, not deep inside a library.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from imdb_sentiment.io import PipelineError
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+Fraction = Annotated[float, Field(ge=0, lt=1)]
+Side = Literal["pre", "post"]
+
+
+
+class _Group(BaseModel):
+    group: ClassVar[str] = ""
+    # strict: a string where a number belongs is an error, not silently converted.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class DataParams(_Group):
+    group: ClassVar[str] = "data"
+    url: str
+    md5: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+class VocabParams(_Group):
+    group: ClassVar[str] = "vocab"
+    num_words: Annotated[int, Field(ge=5)]
+
+
+class LengthParams(_Group):
+    group: ClassVar[str] = "length"
+    maxlen: Literal["auto"] | PositiveInt
+    std_factor: Annotated[float, Field(ge=0)]
+
+
+class PadParams(_Group):
+    group: ClassVar[str] = "pad"
+    padding: Side
+    truncating: Side
+
+
+class SplitParams(_Group):
+    group: ClassVar[str] = "split"
+    val_size: PositiveInt
+    seed: int
+
+
+class Word2VecParams(_Group):
+    group: ClassVar[str] = "word2vec"
+    vector_size: PositiveInt
+    window: PositiveInt
+    min_count: PositiveInt
+    epochs: PositiveInt
+    sg: Literal[0, 1]
+    seed: int
+
+
+class EmbeddingParams(_Group):
+    group: ClassVar[str] = "embedding"
+    source: Literal["random", "word2vec", "pretrained"]
+    path: str | None
+    limit: PositiveInt | None
+    dim: PositiveInt
+    seed: int
+
+    @model_validator(mode="after")
+    def _pretrained_needs_path(self) -> EmbeddingParams:
+        if self.source == "pretrained" and not self.path:
+            raise ValueError("embedding.source is 'pretrained' but embedding.path is empty")
+        return self
+
+
+class LstmParams(_Group):
+    units: PositiveInt
+    dense_units: PositiveInt
+    bidirectional: bool
+
+
+class CnnParams(_Group):
+    filters: PositiveInt
+    kernel_size: PositiveInt
+    pool_size: PositiveInt
+    dense_units: PositiveInt
+
+
+class WideCnnParams(_Group):
+    filters: PositiveInt
+    kernel_sizes: list[PositiveInt]
+    dropout: Fraction
+    dense_units: PositiveInt
+
+
+class GmpParams(_Group):
+    dense_units: PositiveInt
+
+
+class FastTextParams(_Group):
+    bigram_buckets: PositiveInt
+    bigram_dim: PositiveInt
+    dropout: Fraction
+
+
+class TrainParams(_Group):
+    group: ClassVar[str] = "train"
+    model: Literal["fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: PositiveFloat
+    trainable_embedding: bool
+    early_stopping: Annotated[int, Field(ge=0)]
+    refit_full: bool
+    seed: int
+    lstm: LstmParams
+    cnn: CnnParams
+    cnn_wide: WideCnnParams
+    gmp: GmpParams
+    fasttext: FastTextParams
+
+
+class ExportParams(_Group):
+    group: ClassVar[str] = "export"
+    probe_words: list[str]
+    topn: PositiveInt
+
+
+G = TypeVar("G", bound=_Group)
+
+
+def read_params_file(path: str | os.PathLike[str] = "params.yaml") -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except FileNotFoundError as exc:
+        raise PipelineError(f"{path} not found: run from the repository root") from exc
+    except yaml.YAMLError as exc:
+        raise PipelineError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PipelineError(f"{path}: expected a mapping of parameter groups, found {data!r}")
+    return data
+
+
+def parse_group(raw: dict[str, Any], group: str, model: type[G], source: str = "params.yaml") -> G:
+    """Validate ``raw[group]`` against ``model``; errors name every bad dotted key."""
+    if group not in raw:
+        raise PipelineError(f"{source}: missing parameter group '{group}'")
+    try:
+        return model.model_validate(raw[group])
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join([group, *(str(part) for part in error["loc"])])
+            found = "" if error["type"] == "missing" else f" (found {error['input']!r})"
+            problems.append(f"  {key}: {error['msg']}{found}")
+        raise PipelineError(f"{source}: invalid parameters\n" + "\n".join(problems)) from None
+
+
+def load_params(model: type[G], path: str | os.PathLike[str] = "params.yaml") -> G:
+    """Read and validate one group of params.yaml, e.g. ``load_params(PadParams)``."""
+    return parse_group(read_params_file(path), model.group, model, source=str(Path(path)))

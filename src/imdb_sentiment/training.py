@@ -1,0 +1,79 @@
+"""Deterministic Keras training, with an optional refit on train + validation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from imdb_sentiment.models import build_model
+from imdb_sentiment.params import TrainParams
+
+log = logging.getLogger(__name__)
+
+
+def set_determinism(seed: int) -> None:
+    """Seed Python, NumPy and Keras, and make TensorFlow ops deterministic."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+@dataclass
+class TrainingResult:
+    model: keras.Model
+    history: dict[str, list[float]]  # per epoch of the run with validation
+    best_epoch: int  # 1-based epoch with the lowest val_loss
+    refit_epochs: int  # epochs of the final refit on train + validation; 0 when none
+
+
+def train(
+    p: TrainParams,
+    embedding_matrix: np.ndarray,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> TrainingResult:
+    """Fit ``p.model`` with validation; with ``p.refit_full``, refit on all labelled reviews.
+
+    The refit starts from the same seed and runs for the epoch count that was best on the
+    validation split, so the test split plays no part in any choice.
+    """
+    set_determinism(p.seed)
+    maxlen = x_train.shape[1]
+    model = build_model(p, embedding_matrix, maxlen)
+    stops = list(callbacks)
+    if p.early_stopping:
+        stops.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=p.early_stopping, restore_best_weights=True)
+        )
+    fitted = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        callbacks=stops,
+        verbose=2,
+    )
+    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    best_epoch = int(np.argmin(history["val_loss"])) + 1
+    if not p.refit_full:
+        return TrainingResult(model, history, best_epoch, refit_epochs=0)
+
+    log.info("refitting %s on train + validation for %d epochs", p.model, best_epoch)
+    set_determinism(p.seed)
+    model = build_model(p, embedding_matrix, maxlen)
+    model.fit(
+        np.concatenate([x_train, x_val]),
+        np.concatenate([y_train, y_val]),
+        epochs=best_epoch,
+        batch_size=p.batch_size,
+        verbose=2,
+    )
+    return TrainingResult(model, history, best_epoch, refit_epochs=best_epoch)

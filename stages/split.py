@@ -1,0 +1,33 @@
+"""Stage split: shuffle the padded train reviews and hold out a validation set."""
+
+import argparse
+import logging
+
+from imdb_sentiment.cli import run_stage
+from imdb_sentiment.io import PipelineError, load_npz, save_npz
+from imdb_sentiment.params import SplitParams, load_params
+from imdb_sentiment.sequences import split_indices
+
+log = logging.getLogger("split")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("padded", help="padded train reviews (.npz)")
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--val", required=True)
+    args = parser.parse_args()
+    p = load_params(SplitParams)
+
+    data = load_npz(args.padded)
+    try:
+        train_idx, val_idx = split_indices(len(data["y"]), p.val_size, p.seed)
+    except ValueError as exc:
+        raise PipelineError(f"params.yaml: {exc}") from exc
+    save_npz(args.train, {"x": data["x"][train_idx], "y": data["y"][train_idx]})
+    save_npz(args.val, {"x": data["x"][val_idx], "y": data["y"][val_idx]})
+    log.info("train %d, validation %d (%.1f%% positive)", train_idx.size, val_idx.size, 100 * data["y"][val_idx].mean())
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,65 @@
+"""Stage train: fit the chosen Keras model on the split, log curves with DVCLive, save it."""
+
+import argparse
+import logging
+import time
+
+from dvclive import Live
+from dvclive.keras import DVCLiveCallback
+
+from imdb_sentiment.cli import run_stage
+from imdb_sentiment.io import atomic_output, load_npy, load_npz, save_npy, write_json
+from imdb_sentiment.models import embedding_weights
+from imdb_sentiment.params import TrainParams, load_params
+from imdb_sentiment.plots import plot_training_curves
+from imdb_sentiment.training import train
+
+log = logging.getLogger("train")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--val", required=True)
+    parser.add_argument("--embedding", required=True, help="initial embedding matrix (.npy)")
+    parser.add_argument("--model", required=True, help="trained model (.keras)")
+    parser.add_argument("--trained-embedding", required=True, help="trained Embedding weights (.npy)")
+    parser.add_argument("--metrics", required=True)
+    parser.add_argument("--live-dir", required=True, help="DVCLive per-epoch logs")
+    parser.add_argument("--curves", required=True, help="training curves (.png)")
+    args = parser.parse_args()
+    p = load_params(TrainParams)
+
+    train_set, val_set = load_npz(args.train), load_npz(args.val)
+    matrix = load_npy(args.embedding)
+    started = time.perf_counter()
+    with Live(dir=args.live_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
+        result = train(
+            p, matrix, train_set["x"], train_set["y"], val_set["x"], val_set["y"], callbacks=[DVCLiveCallback(live=live)]
+        )
+    seconds = time.perf_counter() - started
+
+    with atomic_output(args.model) as tmp:
+        result.model.save(tmp)
+    save_npy(args.trained_embedding, embedding_weights(result.model))
+    plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")
+    best = result.best_epoch - 1
+    write_json(
+        args.metrics,
+        {
+            "model": p.model,
+            "parameters": int(result.model.count_params()),
+            "epochs_run": len(result.history["loss"]),
+            "best_epoch": result.best_epoch,
+            "refit_epochs": result.refit_epochs,
+            "val_loss": round(result.history["val_loss"][best], 6),
+            "val_accuracy": round(result.history["val_accuracy"][best], 6),
+            "train_reviews": int(train_set["y"].size + (val_set["y"].size if result.refit_epochs else 0)),
+            "seconds": round(seconds, 1),
+        },
+    )
+    log.info("%s: best epoch %d, val_accuracy %.4f", p.model, result.best_epoch, result.history["val_accuracy"][best])
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,42 @@
+"""Stage train_word2vec: gensim word2vec on the train + unlabeled reviews (never test)."""
+
+import argparse
+import logging
+import time
+
+import pandas as pd
+
+from imdb_sentiment.cli import run_stage
+from imdb_sentiment.embeddings import save_word_vectors, train_word2vec
+from imdb_sentiment.io import write_json
+from imdb_sentiment.params import Word2VecParams, load_params
+from imdb_sentiment.text import tokenize
+
+log = logging.getLogger("train_word2vec")
+CORPUS_SPLITS = ("train", "unsup")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reviews", required=True)
+    parser.add_argument("--out", required=True, help="word vectors, word2vec format (.bin: binary)")
+    parser.add_argument("--metrics", required=True)
+    args = parser.parse_args()
+    p = load_params(Word2VecParams)
+
+    reviews = pd.read_parquet(args.reviews, columns=["split", "text"])
+    sentences = [tokenize(text) for text in reviews.loc[reviews.split.isin(CORPUS_SPLITS), "text"]]
+    log.info("training word2vec on %d reviews (%s)", len(sentences), ", ".join(CORPUS_SPLITS))
+    started = time.perf_counter()
+    vectors = train_word2vec(sentences, **p.model_dump())
+    seconds = time.perf_counter() - started
+    save_word_vectors(vectors, args.out)
+    write_json(
+        args.metrics,
+        {"reviews": len(sentences), "words": len(vectors), "vector_size": vectors.vector_size, "seconds": round(seconds, 1)},
+    )
+    log.info("%d words x %d -> %s in %.0f s", len(vectors), vectors.vector_size, args.out, seconds)
+
+
+if __name__ == "__main__":
+    run_stage(main)
