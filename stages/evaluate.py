@@ -32,7 +32,9 @@ def main() -> None:
     scores = binary_metrics(test["y"], probabilities)
     write_json(args.metrics, scores)
     with Live(dir=args.plots_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
-        live.log_sklearn_plot("confusion_matrix", test["y"], (probabilities >= 0.5).astype(int), name="confusion_matrix.json")
+        live.log_sklearn_plot(
+            "confusion_matrix", test["y"], (probabilities >= 0.5).astype(int), name="confusion_matrix.json"
+        )
         live.log_sklearn_plot("roc", test["y"], probabilities, name="roc.json")
     log.info("test: %s", scores)
 

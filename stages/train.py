@@ -35,7 +35,13 @@ def main() -> None:
     started = time.perf_counter()
     with Live(dir=args.live_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
         result = train(
-            p, matrix, train_set["x"], train_set["y"], val_set["x"], val_set["y"], callbacks=[DVCLiveCallback(live=live)]
+            p,
+            matrix,
+            train_set["x"],
+            train_set["y"],
+            val_set["x"],
+            val_set["y"],
+            callbacks=[DVCLiveCallback(live=live)],
         )
     seconds = time.perf_counter() - started
 

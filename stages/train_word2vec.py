@@ -33,7 +33,12 @@ def main() -> None:
     save_word_vectors(vectors, args.out)
     write_json(
         args.metrics,
-        {"reviews": len(sentences), "words": len(vectors), "vector_size": vectors.vector_size, "seconds": round(seconds, 1)},
+        {
+            "reviews": len(sentences),
+            "words": len(vectors),
+            "vector_size": vectors.vector_size,
+            "seconds": round(seconds, 1),
+        },
     )
     log.info("%d words x %d -> %s in %.0f s", len(vectors), vectors.vector_size, args.out, seconds)
 

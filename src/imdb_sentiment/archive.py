@@ -83,8 +83,7 @@ def download_archive(url: str, md5: str, cache_dir: str | os.PathLike[str]) -> P
         )
     except ValueError as exc:  # pooch reports a hash mismatch as ValueError
         raise PipelineError(
-            f"download of {url} does not match data.md5={md5}: {exc}. "
-            "Check data.url and data.md5 in params.yaml."
+            f"download of {url} does not match data.md5={md5}: {exc}. Check data.url and data.md5 in params.yaml."
         ) from exc
     except Exception as exc:  # network errors come from requests, urllib3, socket...
         raise PipelineError(
@@ -168,7 +167,9 @@ def read_reviews(archive: str | os.PathLike[str]) -> tuple[pa.Table, ArchiveRepo
     check_unique_ids(rows, archive)
     rows.sort(key=lambda row: (SPLITS.index(row[0]), -(row[1] or 0), row[3]))
     columns = list(zip(*rows, strict=True))
-    table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)], schema=SCHEMA)
+    table = pa.Table.from_arrays(
+        [pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)], schema=SCHEMA
+    )
     return table, report
 
 

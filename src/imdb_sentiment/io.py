@@ -37,9 +37,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
-        )
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
     except OSError as exc:
         raise PipelineError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)
@@ -75,13 +73,12 @@ def read_json(path: str | os.PathLike[str]) -> Any:
 
 def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
     """Write arrays as an uncompressed .npz whose bytes depend only on the arrays."""
-    with atomic_output(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name in sorted(arrays):
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]))
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
-                archive.writestr(info, buffer.getvalue())
+    with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(arrays):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]))
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            archive.writestr(info, buffer.getvalue())
 
 
 def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -95,9 +92,8 @@ def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 
 def save_npy(path: str | os.PathLike[str], array: np.ndarray) -> None:
-    with atomic_output(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.lib.format.write_array(handle, np.ascontiguousarray(array))
+    with atomic_output(path) as tmp, open(tmp, "wb") as handle:
+        np.lib.format.write_array(handle, np.ascontiguousarray(array))
 
 
 def load_npy(path: str | os.PathLike[str]) -> np.ndarray:

@@ -13,34 +13,53 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from imdb_sentiment.io import PipelineError
 from imdb_sentiment.params import TrainParams
 
 EMBEDDING_LAYER = "embedding"
 
 
 @keras.saving.register_keras_serializable(package="imdb_sentiment")
-class HashedBigrams(layers.Layer):
-    """Ids of adjacent token pairs hashed into ``buckets`` (0 where either token is <PAD>)."""
+class HashedNgrams(layers.Layer):
+    """Ids of the n-grams (n = 2..max_n) of each review, hashed into ``buckets``.
 
-    def __init__(self, vocab_size: int, buckets: int, **kwargs: object) -> None:
+    An n-gram that touches <PAD> gets id 0, which the following masked Embedding ignores.
+    Hashing happens inside the model, so evaluation and prediction feed plain token ids.
+    """
+
+    def __init__(self, vocab_size: int, buckets: int, max_n: int, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.buckets = buckets
+        self.max_n = max_n
 
-    def call(self, ids):  # noqa: ANN001, ANN201 - Keras tensors
+    def call(self, ids):
         ids = ops.cast(ids, "int64")
-        first, second = ids[:, :-1], ids[:, 1:]
-        pair = first * self.vocab_size + second
-        hashed = ops.mod(pair, self.buckets - 1) + 1
-        valid = ops.logical_and(first > 0, second > 0)
-        return ops.cast(ops.where(valid, hashed, 0), "int32")
+        length = ids.shape[1]
+        per_n = []
+        for n in range(2, self.max_n + 1):
+            key = ops.zeros_like(ids[:, : length - n + 1]) + n  # n itself keeps 2- and 3-grams apart
+            valid = ops.ones_like(key, dtype="bool")
+            for offset in range(n):
+                token = ids[:, offset : length - n + 1 + offset]
+                key = key * self.vocab_size + token
+                valid = ops.logical_and(valid, token > 0)
+            hashed = ops.mod(key, self.buckets - 1) + 1
+            per_n.append(ops.where(valid, hashed, 0))
+        return ops.cast(ops.concatenate(per_n, axis=1), "int32")
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        length = None if input_shape[1] is None else input_shape[1] - 1
-        return (input_shape[0], length)
+        length = input_shape[1]
+        total = None if length is None else sum(length - n + 1 for n in range(2, self.max_n + 1))
+        return (input_shape[0], total)
 
     def get_config(self) -> dict[str, object]:
-        return {**super().get_config(), "vocab_size": self.vocab_size, "buckets": self.buckets}
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "buckets": self.buckets,
+            "max_n": self.max_n,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,12 @@ def build_lstm(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
 
 def build_cnn(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
     c = p.cnn
+    shortest = (c.kernel_size - 1) + c.pool_size * c.kernel_size
+    if inp.ids.shape[1] < shortest:
+        raise PipelineError(
+            f"train.model=cnn with kernel_size {c.kernel_size} and pool_size {c.pool_size} needs reviews "
+            f"padded to at least {shortest} ids, but maxlen is {inp.ids.shape[1]}"
+        )
     x = layers.Conv1D(c.filters, c.kernel_size, activation="relu")(inp.embedded)
     x = layers.MaxPooling1D(c.pool_size)(x)
     x = layers.Conv1D(c.filters, c.kernel_size, activation="relu")(x)
@@ -84,12 +109,14 @@ def build_cnn_wide(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
 
 
 def build_fasttext(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
-    """fastText-style bag of n-grams: the mean word vector beside the mean hashed-bigram vector."""
+    """fastText-style bag of n-grams: the mean word vector beside the mean hashed n-gram vector."""
     f = p.fasttext
     unigrams = layers.GlobalAveragePooling1D()(inp.embedded)  # the embedding masks <PAD>
-    bigram_ids = HashedBigrams(inp.vocab_size, f.bigram_buckets, name="bigrams")(inp.ids)
-    bigrams = layers.Embedding(f.bigram_buckets, f.bigram_dim, mask_zero=True, name="bigram_embedding")(bigram_ids)
-    x = layers.Concatenate()([unigrams, layers.GlobalAveragePooling1D()(bigrams)])
+    if f.max_n < 2:
+        return layers.Dropout(f.dropout)(unigrams)
+    ngram_ids = HashedNgrams(inp.vocab_size, f.buckets, f.max_n, name="ngrams")(inp.ids)
+    ngrams = layers.Embedding(f.buckets, f.ngram_dim, mask_zero=True, name="ngram_embedding")(ngram_ids)
+    x = layers.Concatenate()([unigrams, layers.GlobalAveragePooling1D()(ngrams)])
     return layers.Dropout(f.dropout)(x)
 
 

@@ -21,7 +21,6 @@ Fraction = Annotated[float, Field(ge=0, lt=1)]
 Side = Literal["pre", "post"]
 
 
-
 class _Group(BaseModel):
     group: ClassVar[str] = ""
     # strict: a string where a number belongs is an error, not silently converted.
@@ -107,8 +106,9 @@ class GmpParams(_Group):
 
 
 class FastTextParams(_Group):
-    bigram_buckets: PositiveInt
-    bigram_dim: PositiveInt
+    max_n: Annotated[int, Field(ge=1, le=4)]  # longest n-gram; 1 = words only
+    buckets: Annotated[int, Field(ge=2)]  # hash buckets shared by all n-grams, n >= 2
+    ngram_dim: PositiveInt
     dropout: Fraction
 
 

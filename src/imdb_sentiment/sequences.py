@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -21,7 +22,7 @@ def pack(sequences: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def unpack(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
-    return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
+    return [flat[start:end] for start, end in itertools.pairwise(offsets)]
 
 
 @dataclass(frozen=True)

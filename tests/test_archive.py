@@ -1,0 +1,132 @@
+import gzip
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from fixture_archive import review_members, write_archive
+
+from imdb_sentiment.archive import (
+    ARCHIVE_ENV,
+    download_archive,
+    file_md5,
+    local_archive_from_env,
+    read_reviews,
+    write_reviews,
+)
+from imdb_sentiment.io import PipelineError
+
+
+def test_reads_every_review_in_a_fixed_order(fixture_archive: Path) -> None:
+    table, report = read_reviews(fixture_archive)
+    counts = report.as_dict()["counts"]
+    assert counts == {"train/pos": 100, "train/neg": 100, "train/unsup": 60, "test/pos": 100, "test/neg": 100}
+    assert report.as_dict()["matches_official_counts"] is False
+    rows = table.to_pylist()
+    assert [r["split"] for r in rows] == ["train"] * 200 + ["test"] * 200 + ["unsup"] * 60
+    assert [r["label"] for r in rows[:200]] == [1] * 100 + [0] * 100  # positive, then negative
+    assert all(r["label"] is None and r["rating"] == 0 for r in rows[400:])
+    assert [r["id"] for r in rows[:100]] == list(range(100))
+    assert all((r["rating"] >= 7) == (r["label"] == 1) for r in rows[:400])
+
+
+def test_same_reviews_give_the_same_bytes_whatever_the_member_order(tmp_path: Path) -> None:
+    members = review_members(per_class=10, unsup=5)
+    first = write_archive(tmp_path / "a.tar.gz", members)
+    second = write_archive(tmp_path / "b.tar.gz", list(reversed(members)))
+    for archive in (first, second):
+        write_reviews(read_reviews(archive)[0], tmp_path / f"{archive.stem}.parquet")
+    assert file_md5(tmp_path / "a.tar.parquet") == file_md5(tmp_path / "b.tar.parquet")
+    assert pq.read_table(tmp_path / "a.tar.parquet").num_rows == 45
+
+
+def test_a_file_that_is_not_a_tar(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.tar.gz"
+    bogus.write_text("just some text, not an archive")
+    with pytest.raises(PipelineError, match=r"notes\.tar\.gz is not a readable tar\.gz"):
+        read_reviews(bogus)
+
+
+def test_a_gzip_of_something_else(tmp_path: Path) -> None:
+    bogus = tmp_path / "text.tar.gz"
+    bogus.write_bytes(gzip.compress(b"plain text inside gzip" * 100))
+    with pytest.raises(PipelineError, match=r"not a readable tar\.gz"):
+        read_reviews(bogus)
+
+
+def test_a_truncated_archive(tmp_path: Path, fixture_archive: Path) -> None:
+    truncated = tmp_path / "truncated.tar.gz"
+    data = fixture_archive.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(PipelineError, match="truncated or corrupt"):
+        read_reviews(truncated)
+
+
+def test_a_missing_folder(tmp_path: Path) -> None:
+    members = [(name, data) for name, data in review_members(per_class=5) if "/test/neg/" not in name]
+    with pytest.raises(PipelineError, match="no reviews in test/neg"):
+        read_reviews(write_archive(tmp_path / "a.tar.gz", members))
+
+
+def test_a_file_name_that_does_not_parse(tmp_path: Path) -> None:
+    members = [*review_members(per_class=5), ("aclImdb/train/pos/review_seven.txt", b"good")]
+    with pytest.raises(PipelineError, match=r"train/pos/review_seven\.txt: file name does not parse as <id>_<rating>"):
+        read_reviews(write_archive(tmp_path / "a.tar.gz", members))
+
+
+def test_a_rating_that_contradicts_its_folder(tmp_path: Path) -> None:
+    members = [*review_members(per_class=5), ("aclImdb/train/neg/999_9.txt", b"good")]
+    with pytest.raises(PipelineError, match=r"999_9\.txt: rating 9 contradicts folder 'neg' \(expected 1\.\.4\)"):
+        read_reviews(write_archive(tmp_path / "a.tar.gz", members))
+
+
+def test_invalid_utf8_and_empty_reviews_are_kept_and_counted(tmp_path: Path) -> None:
+    members = [
+        *review_members(per_class=5),
+        ("aclImdb/train/pos/900_8.txt", b"caf\xe9 was great"),
+        ("aclImdb/test/neg/901_2.txt", b""),
+    ]
+    table, report = read_reviews(write_archive(tmp_path / "a.tar.gz", members))
+    assert report.invalid_utf8 == 1 and report.empty_reviews == 1
+    texts = dict(zip(table.column("id").to_pylist(), table.column("text").to_pylist(), strict=True))
+    assert texts[900] == "caf\ufffd was great" and texts[901] == ""
+
+
+def test_archive_env_must_name_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ARCHIVE_ENV, raising=False)
+    assert local_archive_from_env() is None
+    monkeypatch.setenv(ARCHIVE_ENV, str(tmp_path))
+    with pytest.raises(PipelineError, match="is a directory"):
+        local_archive_from_env()
+    monkeypatch.setenv(ARCHIVE_ENV, str(tmp_path / "missing.tar.gz"))
+    with pytest.raises(PipelineError, match=r"missing\.tar\.gz: no such file"):
+        local_archive_from_env()
+
+
+@pytest.fixture
+def served_archive(fixture_archive: Path) -> Iterator[str]:
+    """Serve the fixture archive over HTTP on loopback, for the download path."""
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(fixture_archive.parent), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{fixture_archive.name}"
+    server.shutdown()
+
+
+def test_download_verifies_md5(served_archive: str, fixture_archive: Path, tmp_path: Path) -> None:
+    path = download_archive(served_archive, file_md5(fixture_archive), tmp_path / "cache")
+    assert file_md5(path) == file_md5(fixture_archive)
+
+
+def test_download_md5_mismatch(served_archive: str, tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match=r"does not match data\.md5=0{32}"):
+        download_archive(served_archive, "0" * 32, tmp_path / "cache")
+    assert not any((tmp_path / "cache").glob("aclImdb*")), "a file that failed its md5 must not stay"
+
+
+def test_download_without_network_points_at_the_env_var(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match=f"cannot download .*{ARCHIVE_ENV}="):
+        download_archive("http://127.0.0.1:9/aclImdb_v1.tar.gz", "0" * 32, tmp_path / "cache")

@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from imdb_sentiment.embeddings import (
+    build_embedding_matrix,
+    load_word_vectors,
+    nearest_neighbors,
+    save_word_vectors,
+    train_word2vec,
+)
+from imdb_sentiment.export import embedding_to_keyed_vectors
+from imdb_sentiment.io import PipelineError
+from imdb_sentiment.vocab import SPECIAL_TOKENS
+
+SENTENCES = [["good", "great", "film"], ["bad", "awful", "film"], ["great", "good", "fun"]] * 30
+
+
+@pytest.fixture(scope="module")
+def small_vectors() -> KeyedVectors:
+    return train_word2vec(SENTENCES, vector_size=8, window=2, min_count=1, epochs=3, sg=0, seed=1)
+
+
+@pytest.mark.parametrize("name", ["vectors.bin", "vectors.bin.gz", "vectors.txt", "vectors.txt.gz"])
+def test_load_any_word2vec_file(tmp_path: Path, small_vectors: KeyedVectors, name: str) -> None:
+    path = tmp_path / name
+    binary = ".bin" in name
+    small_vectors.save_word2vec_format(str(path), binary=binary)  # written by gensim itself
+    loaded = load_word_vectors(path)
+    assert loaded.index_to_key == small_vectors.index_to_key
+    np.testing.assert_allclose(loaded["great"], small_vectors["great"], rtol=1e-5)
+    assert len(load_word_vectors(path, limit=2)) == 2
+
+
+def test_word2vec_training_is_deterministic(tmp_path: Path, small_vectors: KeyedVectors) -> None:
+    again = train_word2vec(SENTENCES, vector_size=8, window=2, min_count=1, epochs=3, sg=0, seed=1)
+    save_word_vectors(small_vectors, tmp_path / "a.bin")
+    save_word_vectors(again, tmp_path / "b.bin")
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+
+
+def test_missing_vectors_file(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match=r"embedding\.path .*nope\.bin: no such file"):
+        load_word_vectors(tmp_path / "nope.bin")
+
+
+def test_a_file_that_is_not_word2vec(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.txt"
+    path.write_text("this is not\na word2vec file\n")
+    with pytest.raises(PipelineError, match=r"vectors\.txt is not a text word2vec file"):
+        load_word_vectors(path)
+    binary = tmp_path / "vectors.bin"
+    binary.write_bytes(b"\x00\x01garbage")
+    with pytest.raises(PipelineError, match=r"vectors\.bin is not a binary word2vec file"):
+        load_word_vectors(binary)
+
+
+def test_embedding_matrix_rows(small_vectors: KeyedVectors) -> None:
+    words = [*SPECIAL_TOKENS, "great", "unknownword", "film"]
+    matrix, found = build_embedding_matrix(words, small_vectors, dim=8, seed=3)
+    assert matrix.shape == (7, 8) and matrix.dtype == np.float32
+    assert found == 2
+    np.testing.assert_array_equal(matrix[0], 0)
+    np.testing.assert_array_equal(matrix[4], small_vectors["great"])
+    np.testing.assert_array_equal(matrix[6], small_vectors["film"])
+    assert np.abs(matrix[5]).max() <= 0.05 and np.abs(matrix[5]).sum() > 0
+    again, _ = build_embedding_matrix(words, small_vectors, dim=8, seed=3)
+    np.testing.assert_array_equal(matrix, again)
+
+
+def test_random_embedding_matrix() -> None:
+    matrix, found = build_embedding_matrix(["<PAD>", "a", "b"], None, dim=4, seed=0)
+    assert found == 0 and matrix.shape == (3, 4)
+    np.testing.assert_array_equal(matrix[0], 0)
+
+
+def test_dimension_mismatch_names_both(small_vectors: KeyedVectors) -> None:
+    with pytest.raises(PipelineError, match=r"embedding\.dim is 300 but the word vectors have dimension 8"):
+        build_embedding_matrix(["<PAD>", "great"], small_vectors, dim=300, seed=0)
+
+
+def test_export_skips_special_tokens_and_loads_in_gensim(tmp_path: Path) -> None:
+    words = [*SPECIAL_TOKENS, "love", "boring", "great"]
+    matrix = np.random.default_rng(0).normal(size=(7, 5)).astype(np.float32)
+    path = tmp_path / "word2vec.txt"
+    save_word_vectors(embedding_to_keyed_vectors(words, matrix), path)
+    header = path.read_text().splitlines()[0]
+    assert header == "3 5"
+    loaded = KeyedVectors.load_word2vec_format(str(path), binary=False)
+    assert loaded.index_to_key == ["love", "boring", "great"]
+    np.testing.assert_allclose(loaded["boring"], matrix[5], rtol=1e-6)
+    neighbors = nearest_neighbors(loaded, ["love", "absent"], topn=2)
+    assert [w for w, _ in neighbors["love"]] == [w for w, _ in loaded.similar_by_word("love", topn=2)]
+    assert neighbors["absent"] is None

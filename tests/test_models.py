@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from imdb_sentiment.io import PipelineError
+from imdb_sentiment.models import HashedNgrams, build_model, embedding_weights
+from imdb_sentiment.params import TrainParams, parse_group, read_params_file
+
+REPO_PARAMS = Path(__file__).parents[1] / "params.yaml"
+MODELS = ["fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
+
+
+def train_params(model: str) -> TrainParams:
+    raw = read_params_file(REPO_PARAMS)["train"]
+    raw["model"] = model
+    raw["fasttext"]["buckets"] = 101
+    return parse_group({"train": raw}, "train", TrainParams)
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+def test_every_model_builds_and_keeps_the_initial_embedding(model_name: str) -> None:
+    matrix = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    model = build_model(train_params(model_name), matrix, maxlen=41)
+    np.testing.assert_array_equal(embedding_weights(model), matrix)
+    x = np.random.default_rng(1).integers(0, 50, size=(3, 41)).astype(np.int32)
+    probabilities = model.predict(x, verbose=0)
+    assert probabilities.shape == (3, 1) and ((probabilities > 0) & (probabilities < 1)).all()
+
+
+def test_cnn_rejects_too_short_reviews_clearly() -> None:
+    with pytest.raises(PipelineError, match="needs reviews padded to at least 41 ids, but maxlen is 40"):
+        build_model(train_params("cnn"), np.zeros((50, 6), dtype=np.float32), maxlen=40)
+
+
+def test_tutorial_models_have_the_tutorial_layers() -> None:
+    matrix = np.zeros((50, 6), dtype=np.float32)
+    layer_types = {
+        name: [type(layer).__name__ for layer in build_model(train_params(name), matrix, maxlen=60).layers[2:]]
+        for name in ("lstm", "cnn", "gmp")
+    }
+    assert layer_types["lstm"] == ["LSTM", "Dense", "Dense"]
+    assert layer_types["cnn"] == ["Conv1D", "MaxPooling1D", "Conv1D", "GlobalMaxPooling1D", "Dense", "Dense"]
+    assert layer_types["gmp"] == ["GlobalMaxPooling1D", "Dense", "Dense"]
+
+
+def test_hashed_ngrams_ignore_padding() -> None:
+    layer = HashedNgrams(vocab_size=10, buckets=7, max_n=3)
+    ids = np.array([[0, 0, 1, 5, 6], [1, 5, 6, 7, 8]], dtype=np.int32)
+    out = keras.ops.convert_to_numpy(layer(ids))
+    assert out.shape == (2, 4 + 3)
+    bigrams, trigrams = out[:, :4], out[:, 4:]
+    assert list(bigrams[0, :2]) == [0, 0] and (bigrams[0, 2:] > 0).all()
+    assert list(trigrams[0, :2]) == [0, 0] and trigrams[0, 2] > 0
+    assert (out[1] > 0).all() and (out < 7).all()
+    assert bigrams[0, 3] == bigrams[1, 1], "the same pair (5, 6) hashes to the same bucket"
+
+
+def test_saved_model_loads_with_its_custom_layer(tmp_path: Path) -> None:
+    matrix = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    model = build_model(train_params("fasttext"), matrix, maxlen=20)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    x = np.random.default_rng(1).integers(0, 50, size=(4, 20)).astype(np.int32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)

@@ -1,0 +1,161 @@
+"""The real `dvc repro` on the fixture archive, in a temporary git repository, with tiny params."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from gensim.models import KeyedVectors
+
+from imdb_sentiment.io import read_json
+
+pytestmark = pytest.mark.pipeline
+
+REPO = Path(__file__).parents[1]
+ALL_STAGES = {
+    "download", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
+    "build_embedding", "train", "evaluate", "export_word2vec",
+}  # fmt: skip
+TINY_PARAMS: dict[str, Any] = {
+    "vocab.num_words": 60,
+    "split.val_size": 50,
+    "word2vec.vector_size": 16,
+    "word2vec.min_count": 1,
+    "word2vec.epochs": 2,
+    "embedding.dim": 16,
+    "train.epochs": 6,
+    "train.batch_size": 32,
+    "train.fasttext.buckets": 1009,
+    "train.fasttext.ngram_dim": 8,
+}
+
+
+def set_params(path: Path, changes: dict[str, Any]) -> None:
+    params = yaml.safe_load(path.read_text())
+    for dotted, value in changes.items():
+        target = params
+        *parents, last = dotted.split(".")
+        for key in parents:
+            target = target[key]
+        target[last] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def run(repo: Path, *args: str) -> str:
+    done = subprocess.run(args, cwd=repo, env=repo_env(repo), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def repo_env(repo: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["IMDB_ARCHIVE"] = str(repo.parent / "aclImdb_v1.tar.gz")
+    return env
+
+
+def repro(repo: Path) -> set[str]:
+    """Run `dvc repro`; return the stages that actually ran."""
+    return set(re.findall(r"Running stage '(\w+)'", run(repo, "dvc", "repro")))
+
+
+def make_repo(root: Path, archive: Path) -> Path:
+    repo = root / "repo"
+    repo.mkdir()
+    shutil.copy(archive, root / "aclImdb_v1.tar.gz")
+    for name in ("dvc.yaml", "params.yaml", ".gitignore"):
+        shutil.copy(REPO / name, repo / name)
+    for folder in ("stages", "src"):
+        shutil.copytree(REPO / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    set_params(repo / "params.yaml", TINY_PARAMS)
+    run(repo, "git", "init", "-q")
+    run(repo, "dvc", "init", "-q")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture pipeline")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory, fixture_archive: Path) -> Iterator[tuple[Path, set[str]]]:
+    repo = make_repo(tmp_path_factory.mktemp("pipeline"), fixture_archive)
+    yield repo, repro(repo)
+
+
+def test_first_run_runs_every_stage(pipeline: tuple[Path, set[str]]) -> None:
+    _, ran = pipeline
+    assert ran == ALL_STAGES
+
+
+def test_every_declared_output_exists(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    dvc_yaml = yaml.safe_load((repo / "dvc.yaml").read_text())
+    for stage in dvc_yaml["stages"].values():
+        for entry in [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]:
+            path = entry if isinstance(entry, str) else next(iter(entry))
+            assert (repo / path).exists(), path
+    assert not list(repo.rglob(".*.tmp*")), "no temporary files may remain"
+
+
+def test_metrics_describe_the_fixture(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    data = read_json(repo / "metrics/data.json")
+    assert data["counts"]["test/neg"] == 100 and data["matches_official_counts"] is False
+    stats = read_json(repo / "metrics/length_stats.json")
+    assert stats["reviews"] == 400 and 20 < stats["mean"] < 80
+    assert read_json(repo / "metrics/embedding.json")["coverage"] > 0.9
+
+
+def test_model_beats_chance_on_the_test_split(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    scores = read_json(repo / "metrics/evaluate.json")
+    assert scores["reviews"] == 200
+    assert scores["accuracy"] > 0.75 and scores["roc_auc"] > 0.8
+
+
+def test_exported_word2vec_loads_in_gensim(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    vectors = KeyedVectors.load_word2vec_format(str(repo / "data/word2vec.txt"), binary=False)
+    assert vectors.vector_size == 16 and "great" in vectors.key_to_index
+    assert "<PAD>" not in vectors.key_to_index
+    neighbors = read_json(repo / "metrics/neighbors.json")
+    assert len(neighbors["trained_embedding"]["love"]) == 10
+
+
+def test_dvc_metrics_show_reads_the_metrics(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    shown = run(repo, "dvc", "metrics", "show")
+    assert "metrics/evaluate.json" in shown and "accuracy" in shown
+
+
+def test_nothing_reruns_when_nothing_changed(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    assert repro(repo) == set()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("train.epochs", 5, {"train", "evaluate", "export_word2vec"}),
+        ("pad.padding", "post", {"pad", "split", "train", "evaluate", "export_word2vec"}),
+        ("word2vec.epochs", 3, {"train_word2vec", "build_embedding", "train", "evaluate", "export_word2vec"}),
+    ],
+)
+def test_a_param_change_reruns_exactly_its_stages(
+    pipeline: tuple[Path, set[str]], key: str, value: Any, expected: set[str]
+) -> None:
+    repo, _ = pipeline
+    set_params(repo / "params.yaml", {key: value})
+    try:
+        assert repro(repo) == expected
+    finally:
+        run(repo, "git", "checkout", "params.yaml")
+        repro(repo)  # back to the committed params (DVC's run cache restores the outputs)
