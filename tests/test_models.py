@@ -5,17 +5,25 @@ import numpy as np
 import pytest
 
 from imdb_sentiment.io import PipelineError
-from imdb_sentiment.models import HashedNgrams, build_model, embedding_weights
+from imdb_sentiment.models import (
+    NB_RATIOS,
+    HashedNgrams,
+    UniqueIds,
+    build_model,
+    embedding_weights,
+    fit_feature_priors,
+)
 from imdb_sentiment.params import TrainParams, parse_group, read_params_file
 
 REPO_PARAMS = Path(__file__).parents[1] / "params.yaml"
-MODELS = ["fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
+MODELS = ["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
 
 
 def train_params(model: str) -> TrainParams:
     raw = read_params_file(REPO_PARAMS)["train"]
     raw["model"] = model
     raw["fasttext"]["buckets"] = 101
+    raw["nbsvm"]["buckets"] = 101
     return parse_group({"train": raw}, "train", TrainParams)
 
 
@@ -64,3 +72,30 @@ def test_saved_model_loads_with_its_custom_layer(tmp_path: Path) -> None:
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     x = np.random.default_rng(1).integers(0, 50, size=(4, 20)).astype(np.int32)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_unique_ids_zero_the_repeats() -> None:
+    ids = np.array([[5, 3, 5, 0, 3, 9]], dtype=np.int32)
+    out = keras.ops.convert_to_numpy(UniqueIds()(ids))
+    assert sorted(out[0][out[0] > 0]) == [3, 5, 9]
+    assert (out[0] == 0).sum() == 3
+
+
+def test_nbsvm_priors_favour_the_words_of_each_class() -> None:
+    matrix = np.zeros((10, 4), dtype=np.float32)
+    model = build_model(train_params("nbsvm"), matrix, maxlen=3)
+    x = np.array([[1, 4, 4], [1, 4, 6], [1, 5, 5], [1, 5, 6]], dtype=np.int32)  # 4: positive, 5: negative
+    y = np.array([1, 1, 0, 0], dtype=np.int8)
+    fit_feature_priors(model, x, y)
+    ratios = model.get_layer(NB_RATIOS).get_weights()[0][:, 0]
+    assert ratios[0] == 0
+    assert ratios[4] > 0 > ratios[5]
+    assert ratios[6] == pytest.approx(0, abs=1e-6)  # in both classes
+    assert ratios[1] == pytest.approx(0, abs=1e-6)  # <BOS> is everywhere
+
+
+def test_feature_priors_leave_other_models_alone() -> None:
+    model = build_model(train_params("fasttext"), np.zeros((10, 4), dtype=np.float32), maxlen=3)
+    before = [w.copy() for w in model.get_weights()]
+    fit_feature_priors(model, np.ones((2, 3), dtype=np.int32), np.array([0, 1]))
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))

@@ -35,6 +35,7 @@ TINY_PARAMS: dict[str, Any] = {
     "train.batch_size": 32,
     "train.fasttext.buckets": 1009,
     "train.fasttext.ngram_dim": 8,
+    "train.nbsvm.buckets": 1009,
 }
 
 

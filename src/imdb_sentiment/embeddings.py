@@ -105,10 +105,13 @@ def build_embedding_matrix(
 
 def nearest_neighbors(
     vectors: KeyedVectors, probe_words: Iterable[str], topn: int
-) -> dict[str, list[list[object]] | None]:
-    """``similar_by_word`` for each probe, None for words the vectors lack."""
+) -> dict[str, dict[str, float] | None]:
+    """``similar_by_word`` for each probe (neighbour -> cosine similarity, closest first).
+
+    None for probe words the vectors lack.
+    """
     return {
-        word: [[other, round(float(score), 4)] for other, score in vectors.similar_by_word(word, topn=topn)]
+        word: {other: round(float(score), 4) for other, score in vectors.similar_by_word(word, topn=topn)}
         if word in vectors.key_to_index
         else None
         for word in probe_words

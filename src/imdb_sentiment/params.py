@@ -112,9 +112,16 @@ class FastTextParams(_Group):
     dropout: Fraction
 
 
+class NbsvmParams(_Group):
+    max_n: Annotated[int, Field(ge=1, le=4)]  # longest n-gram
+    buckets: Annotated[int, Field(ge=2)]  # hash buckets shared by all n-grams, n >= 2
+    weight_init: float  # starting weight of every feature
+    dropout: Fraction  # on the mean word vector
+
+
 class TrainParams(_Group):
     group: ClassVar[str] = "train"
-    model: Literal["fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
+    model: Literal["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
     epochs: PositiveInt
     batch_size: PositiveInt
     learning_rate: PositiveFloat
@@ -127,6 +134,7 @@ class TrainParams(_Group):
     cnn_wide: WideCnnParams
     gmp: GmpParams
     fasttext: FastTextParams
+    nbsvm: NbsvmParams
 
 
 class ExportParams(_Group):

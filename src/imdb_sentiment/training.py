@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from imdb_sentiment.models import build_model
+from imdb_sentiment.models import build_model, fit_feature_priors
 from imdb_sentiment.params import TrainParams
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def train(
     set_determinism(p.seed)
     maxlen = x_train.shape[1]
     model = build_model(p, embedding_matrix, maxlen)
+    fit_feature_priors(model, x_train, y_train)
     stops = list(callbacks)
     if p.early_stopping:
         stops.append(
@@ -69,9 +70,11 @@ def train(
     log.info("refitting %s on train + validation for %d epochs", p.model, best_epoch)
     set_determinism(p.seed)
     model = build_model(p, embedding_matrix, maxlen)
+    x_all, y_all = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
+    fit_feature_priors(model, x_all, y_all)
     model.fit(
-        np.concatenate([x_train, x_val]),
-        np.concatenate([y_train, y_val]),
+        x_all,
+        y_all,
         epochs=best_epoch,
         batch_size=p.batch_size,
         verbose=2,
