@@ -8,6 +8,7 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 from imdb_sentiment.cli import run_stage
+from imdb_sentiment.environment import environment_record
 from imdb_sentiment.io import atomic_output, load_npy, load_npz, save_npy, write_json
 from imdb_sentiment.models import embedding_weights
 from imdb_sentiment.params import TrainParams, load_params
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--live-dir", required=True, help="DVCLive per-epoch logs")
     parser.add_argument("--curves", required=True, help="training curves (.png)")
+    parser.add_argument("--environment", required=True, help="versions and device of this run (.json)")
     args = parser.parse_args()
     p = load_params(TrainParams)
 
@@ -64,6 +66,7 @@ def main() -> None:
             "seconds": round(seconds, 1),
         },
     )
+    write_json(args.environment, environment_record())
     log.info("%s: best epoch %d, val_accuracy %.4f", p.model, result.best_epoch, result.history["val_accuracy"][best])
 
 

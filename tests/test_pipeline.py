@@ -160,3 +160,57 @@ def test_a_param_change_reruns_exactly_its_stages(
     finally:
         run(repo, "git", "checkout", "params.yaml")
         repro(repo)  # back to the committed params (DVC's run cache restores the outputs)
+
+
+DATA_OUTPUTS = [
+    "data/raw/reviews.parquet",
+    "data/vocab.json",
+    "data/encoded/train.npz",
+    "data/encoded/test.npz",
+    "data/padded/train.npz",
+    "data/padded/test.npz",
+    "data/split/train.npz",
+    "data/split/val.npz",
+    "data/word2vec/vectors.bin",
+    "data/embedding.npy",
+    "data/trained_embedding.npy",
+    "data/word2vec.txt",
+    "metrics/evaluate.json",
+]
+
+
+@pytest.fixture(scope="module")
+def committed(pipeline: tuple[Path, set[str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture run committed, with a local directory remote that holds its outputs."""
+    repo, _ = pipeline
+    remote = tmp_path_factory.mktemp("remote")
+    run(repo, "dvc", "remote", "add", "-d", "storage", str(remote))
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture run")
+    run(repo, "dvc", "push")
+    return repo
+
+
+def test_push_then_pull_in_a_fresh_clone(committed: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(committed), str(clone))
+    run(clone, "dvc", "pull")
+    assert "up to date" in run(clone, "dvc", "status")
+    assert repro(clone) == set()
+    assert run(clone, "dvc", "metrics", "show", "--json") == run(committed, "dvc", "metrics", "show", "--json")
+
+
+def test_two_runs_from_empty_caches_are_identical(committed: Path, tmp_path: Path) -> None:
+    import keras
+
+    import imdb_sentiment.models  # noqa: F401 - registers the custom layers
+
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(committed), str(clone))
+    run(clone, "dvc", "config", "--local", "cache.dir", str(tmp_path / "empty-cache"))
+    assert repro(clone) == ALL_STAGES
+    for output in DATA_OUTPUTS:
+        assert (clone / output).read_bytes() == (committed / output).read_bytes(), output
+    first, second = (keras.saving.load_model(repo / "data/model.keras") for repo in (committed, clone))
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        assert (a == b).all()

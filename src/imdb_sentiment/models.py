@@ -70,7 +70,7 @@ class HashedNgrams(layers.Layer):
 class UniqueIds(layers.Layer):
     """Each row's ids sorted, with repeats replaced by 0: a binarised bag of features."""
 
-    def call(self, ids):  # noqa: ANN001, ANN201 - Keras tensors
+    def call(self, ids):
         ordered = ops.sort(ids, axis=-1)
         repeated = ops.equal(ordered[:, 1:], ordered[:, :-1])
         rest = ops.where(repeated, ops.zeros_like(ordered[:, 1:]), ordered[:, 1:])
@@ -205,7 +205,7 @@ def fit_feature_priors(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_s
     if NB_RATIOS not in {layer.name for layer in model.layers}:
         return
     n_features = model.get_layer(NB_RATIOS).input_dim
-    extract = keras.Model(model.inputs, model.get_layer(NB_FEATURES).output)
+    extract = keras.Model(model.input, model.get_layer(NB_FEATURES).output)
     counts = np.ones((2, n_features))  # add-one smoothing
     for start in range(0, len(x), batch_size):
         ids = np.asarray(extract(x[start : start + batch_size]))

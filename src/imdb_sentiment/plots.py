@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on CI or servers
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from imdb_sentiment.io import atomic_output
 
@@ -20,6 +21,7 @@ def plot_training_curves(history: dict[str, list[float]], path: str | os.PathLik
         axis.plot(epochs, history[metric], "o-", label=f"training {metric}")
         axis.plot(epochs, history[f"val_{metric}"], "s-", label=f"validation {metric}")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
         axis.legend()
     figure.suptitle(title)

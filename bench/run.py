@@ -1,0 +1,92 @@
+"""Benchmark the pipeline on the real data: a cold run from an empty cache, then a no-op run.
+
+    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) python bench/run.py
+
+It clones the current commit into a temporary directory with its own empty DVC cache (so
+nothing is reused), runs each stage in pipeline order with `dvc repro --single-item`, timing
+it and reading its peak resident memory (the stage process and its children, from wait4),
+then times a whole `dvc repro` that has nothing to do. Results go to metrics/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS in MiB of it and its descendants)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{stderr[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def stage_order(repo: Path, env: dict[str, str]) -> list[str]:
+    """Stages in an order that respects dependencies (from `dvc dag --dot`'s edges)."""
+    import yaml
+
+    stages = list(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"])
+    dot = subprocess.run(["dvc", "dag", "--dot"], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    edges = []
+    for line in dot.stdout.splitlines():
+        if "->" in line:
+            left, right = (part.strip().strip(";").strip('"') for part in line.split("->"))
+            edges.append((left, right))
+    ordered: list[str] = []
+    while len(ordered) < len(stages):
+        for stage in stages:
+            if stage not in ordered and all(src in ordered for src, dst in edges if dst == stage):
+                ordered.append(stage)
+    return ordered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(REPO / "metrics" / "bench.json"))
+    args = parser.parse_args()
+    if not os.environ.get("IMDB_ARCHIVE"):
+        raise SystemExit("set IMDB_ARCHIVE to the real archive (the benchmark never downloads)")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+    with tempfile.TemporaryDirectory(prefix="imdb-bench-") as tmp:
+        clone = Path(tmp) / "repo"
+        subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+        subprocess.run(["dvc", "config", "--local", "cache.dir", str(Path(tmp) / "cache")], cwd=clone, check=True)
+        stages = {}
+        for stage in stage_order(clone, env):
+            seconds, peak = run_measured(["dvc", "repro", "--single-item", stage], clone, env)
+            stages[stage] = {"seconds": round(seconds, 1), "peak_rss_mib": round(peak)}
+            print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
+        noop_seconds, _ = run_measured(["dvc", "repro"], clone, env)
+        evaluate = json.loads((clone / "metrics" / "evaluate.json").read_text())
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
+
+    result = {
+        "commit": commit.strip(),
+        "cpu_count": os.cpu_count(),
+        "cold_repro_s": round(sum(s["seconds"] for s in stages.values()), 1),
+        "noop_repro_s": round(noop_seconds, 2),
+        "max_stage_peak_rss_mib": max(s["peak_rss_mib"] for s in stages.values()),
+        "test_accuracy": evaluate["accuracy"],
+        "stages": stages,
+    }
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "stages"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
