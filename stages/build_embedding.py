@@ -3,10 +3,10 @@
 import argparse
 import logging
 
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.embeddings import build_embedding_matrix, load_word_vectors
 from imdb_sentiment.io import read_json, save_npy, write_json
 from imdb_sentiment.params import EmbeddingParams, load_params
+from imdb_sentiment.stage import run_stage
 from imdb_sentiment.vocab import words_by_index
 
 log = logging.getLogger("build_embedding")

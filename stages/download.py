@@ -11,9 +11,9 @@ from imdb_sentiment.archive import (
     read_reviews,
     write_reviews,
 )
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.io import write_json
 from imdb_sentiment.params import DataParams, load_params
+from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("download")
 

@@ -7,9 +7,9 @@ import keras
 from dvclive import Live
 
 import imdb_sentiment.models  # noqa: F401 - registers the custom layers for loading
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.evaluation import binary_metrics
 from imdb_sentiment.io import PipelineError, load_npz, write_json
+from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("evaluate")
 

@@ -3,11 +3,11 @@
 import argparse
 import logging
 
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.embeddings import load_word_vectors, nearest_neighbors, save_word_vectors
 from imdb_sentiment.export import embedding_to_keyed_vectors
 from imdb_sentiment.io import load_npy, read_json, write_json
 from imdb_sentiment.params import ExportParams, load_params
+from imdb_sentiment.stage import run_stage
 from imdb_sentiment.vocab import words_by_index
 
 log = logging.getLogger("export_word2vec")

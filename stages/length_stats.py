@@ -5,10 +5,10 @@ import logging
 
 import numpy as np
 
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.io import load_npz, write_json
 from imdb_sentiment.params import LengthParams, load_params
 from imdb_sentiment.sequences import length_histogram, length_stats
+from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("length_stats")
 

@@ -6,10 +6,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.io import save_npz, write_json
 from imdb_sentiment.params import VocabParams, load_params
 from imdb_sentiment.sequences import pack
+from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import build_vocab, encode_many
 

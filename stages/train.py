@@ -7,12 +7,12 @@ import time
 from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.environment import environment_record
 from imdb_sentiment.io import atomic_output, load_npy, load_npz, save_npy, write_json
 from imdb_sentiment.models import embedding_weights
 from imdb_sentiment.params import TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
+from imdb_sentiment.stage import run_stage
 from imdb_sentiment.training import train
 
 log = logging.getLogger("train")

@@ -6,10 +6,10 @@ import time
 
 import pandas as pd
 
-from imdb_sentiment.cli import run_stage
 from imdb_sentiment.embeddings import save_word_vectors, train_word2vec
 from imdb_sentiment.io import write_json
 from imdb_sentiment.params import Word2VecParams, load_params
+from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
 
 log = logging.getLogger("train_word2vec")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from gensim.models import KeyedVectors
@@ -61,6 +66,7 @@ def repo_env(repo: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["IMDB_ARCHIVE"] = str(repo.parent / "aclImdb_v1.tar.gz")
+    env["PYTHONUNBUFFERED"] = "1"  # stage logs arrive as they happen
     return env
 
 
@@ -160,6 +166,94 @@ def test_a_param_change_reruns_exactly_its_stages(
     finally:
         run(repo, "git", "checkout", "params.yaml")
         repro(repo)  # back to the committed params (DVC's run cache restores the outputs)
+
+
+def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> None:
+    from fixture_archive import synthetic_review
+
+    from imdb_sentiment.predict import load_classifier
+
+    repo, _ = pipeline
+    classifier = load_classifier(
+        repo / "data/model.keras", vocab_path=repo / "data/vocab.json", params_path=repo / "params.yaml"
+    )
+    rng = np.random.default_rng(123)
+    positive = [synthetic_review(rng, 1) for _ in range(20)]
+    negative = [synthetic_review(rng, 0) for _ in range(20)]
+    assert (classifier.predict(positive) > 0.5).all()
+    assert (classifier.predict(negative) < 0.5).all()
+    assert list(classifier.predict_label(["great wonderful love", "awful boring waste"])) == [1, 0]
+    odd = ["", "ünïcödé ★ 映画 great", "great " * 5000]  # empty, non-ASCII, far longer than maxlen
+    assert classifier.encode(odd).shape == (3, classifier.maxlen)
+    assert classifier.predict(odd).shape == (3,)
+    assert classifier.predict([]).shape == (0,)
+
+
+def predict_cli(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "imdb_sentiment", "predict", *args]
+    return subprocess.run(command, cwd=repo, env=repo_env(repo), input=stdin, capture_output=True, text=True)
+
+
+def test_predict_cli(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    one = predict_cli(repo, "a great and wonderful film, I love it")
+    assert one.returncode == 0, one.stderr
+    probability, label = one.stdout.split()
+    assert float(probability) > 0.5 and label == "positive"
+
+    (repo / "reviews.txt").write_text("great wonderful superb\nawful boring worst, a waste\n")
+    csv_run = predict_cli(repo, "--file", "reviews.txt", "--output", "out.csv")
+    assert csv_run.returncode == 0, csv_run.stderr
+    rows = list(csv.DictReader((repo / "out.csv").open()))
+    assert [r["label"] for r in rows] == ["positive", "negative"] and rows[1]["text"] == "awful boring worst, a waste"
+
+    jsonl = predict_cli(repo, "--file", "-", "--format", "jsonl", stdin="so boring and bad\n")
+    assert [json.loads(line)["label"] for line in jsonl.stdout.splitlines()] == ["negative"]
+
+
+def test_predict_cli_errors(pipeline: tuple[Path, set[str]], tmp_path: Path) -> None:
+    repo, _ = pipeline
+    missing_file = predict_cli(repo, "--file", "nope.txt")
+    assert missing_file.returncode == 1 and "nope.txt: no such file" in missing_file.stderr
+    no_model = predict_cli(repo, "fine", "--model", str(tmp_path / "model.keras"))
+    assert no_model.returncode == 1 and "run `dvc repro`" in no_model.stderr
+    assert "Traceback" not in no_model.stderr
+    nothing = predict_cli(repo)
+    assert nothing.returncode == 1 and "--file" in nothing.stderr
+    usage = predict_cli(repo, "x", "--format", "xml")
+    assert usage.returncode == 2
+
+
+def test_a_killed_train_stage_reruns_and_finishes(pipeline: tuple[Path, set[str]]) -> None:
+    """SIGKILL during training leaves the previous model, and the next `dvc repro` reruns train."""
+    repo, _ = pipeline
+    model_before = (repo / "data/model.keras").read_bytes()
+    set_params(repo / "params.yaml", {"train.epochs": 400, "train.early_stopping": 0})
+    log = repo.parent / "killed.log"
+    try:
+        with open(log, "w") as out:
+            process = subprocess.Popen(
+                ["dvc", "repro"],
+                cwd=repo,
+                env=repo_env(repo),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            deadline = time.monotonic() + 120
+            while "Epoch 3/" not in log.read_text() and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.2)
+            assert process.poll() is None, "training ended before it could be killed"
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        assert (repo / "data/model.keras").read_bytes() == model_before, "no half-written model"
+        assert "train" in run(repo, "dvc", "status")
+        assert repro(repo) >= {"train", "evaluate", "export_word2vec"}
+        assert "up to date" in run(repo, "dvc", "status")
+    finally:
+        run(repo, "git", "checkout", "params.yaml")
+        repro(repo)
+    assert "up to date" in run(repo, "dvc", "status")
 
 
 DATA_OUTPUTS = [
