@@ -39,7 +39,12 @@ def test_repository_params_are_valid() -> None:
 @pytest.mark.parametrize(
     ("model", "key", "value", "message"),
     [
-        (TrainParams, "model", "transformer", r"train\.model: Input should be 'fasttext', 'cnn_wide', 'cnn', 'lstm'"),
+        (
+            TrainParams,
+            "model",
+            "transformer",
+            r"train\.model: Input should be 'nbsvm', 'fasttext', 'cnn_wide', 'cnn', 'lstm' or 'gmp'",
+        ),
         (PadParams, "padding", "middle", r"pad\.padding: Input should be 'pre' or 'post' \(found 'middle'\)"),
         (PadParams, "truncating", "both", r"pad\.truncating: Input should be 'pre' or 'post'"),
         (SplitParams, "val_size", 0, r"split\.val_size: Input should be greater than 0"),
