@@ -80,7 +80,10 @@ def main() -> None:
             subprocess.run(["git", "checkout", "--", "params.yaml", "dvc.lock", "metrics"], cwd=REPO, check=True)
             subprocess.run(["dvc", "checkout", "-q"], cwd=REPO, check=True)
     if rows:
-        Path(args.out).write_text(json.dumps({"experiments": rows, "findings": findings(rows)}, indent=2) + "\n")
+        out = Path(args.out)
+        if args.only and out.exists():  # a partial rerun updates its rows, keeps the others
+            rows = {**json.loads(out.read_text())["experiments"], **rows}
+        out.write_text(json.dumps({"experiments": rows, "findings": findings(rows)}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

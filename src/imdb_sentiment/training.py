@@ -22,6 +22,13 @@ def set_determinism(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def distribution_strategy() -> tf.distribute.Strategy:
+    """MirroredStrategy when several GPUs are visible, else TensorFlow's default strategy."""
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
 @dataclass
 class TrainingResult:
     model: keras.Model
@@ -38,15 +45,20 @@ def train(
     x_val: np.ndarray,
     y_val: np.ndarray,
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    strategy: tf.distribute.Strategy | None = None,
 ) -> TrainingResult:
     """Fit ``p.model`` with validation; with ``p.refit_full``, refit on all labelled reviews.
 
     The refit starts from the same seed and runs for the epoch count that was best on the
-    validation split, so the test split plays no part in any choice.
+    validation split, so the test split plays no part in any choice. Variables are created
+    under ``strategy`` (default: ``distribution_strategy()``), so several GPUs share the work.
     """
+    strategy = strategy or distribution_strategy()
+    log.info("training on %d replica(s) with %s", strategy.num_replicas_in_sync, type(strategy).__name__)
     set_determinism(p.seed)
     maxlen = x_train.shape[1]
-    model = build_model(p, embedding_matrix, maxlen)
+    with strategy.scope():
+        model = build_model(p, embedding_matrix, maxlen)
     fit_feature_priors(model, x_train, y_train)
     stops = list(callbacks)
     if p.early_stopping:
@@ -69,7 +81,8 @@ def train(
 
     log.info("refitting %s on train + validation for %d epochs", p.model, best_epoch)
     set_determinism(p.seed)
-    model = build_model(p, embedding_matrix, maxlen)
+    with strategy.scope():
+        model = build_model(p, embedding_matrix, maxlen)
     x_all, y_all = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
     fit_feature_priors(model, x_all, y_all)
     model.fit(

@@ -1,0 +1,66 @@
+"""Stage scripts run on their own, in a scratch directory with their own params.yaml."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from gensim.models import KeyedVectors
+
+REPO = Path(__file__).parents[1]
+
+
+def run_stage(cwd: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    command = [sys.executable, str(REPO / "stages" / script), *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def write_params(cwd: Path, group: str, changes: dict[str, object]) -> None:
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params[group].update(changes)
+    (cwd / "params.yaml").write_text(yaml.safe_dump(params))
+
+
+def test_low_coverage_pretrained_vectors_are_flagged(tmp_path: Path) -> None:
+    vectors = KeyedVectors(vector_size=4)
+    vectors.add_vectors(["great", "zebra", "quantum"], [[0.1, 0.2, 0.3, 0.4]] * 3)
+    vectors.save_word2vec_format(str(tmp_path / "pretrained.txt"), binary=False)
+    vocab = {"<PAD>": 0, "<BOS>": 1, "<UNK>": 2, "<UNUSED>": 3, "great": 4, "film": 5, "plot": 6}
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    write_params(tmp_path, "embedding", {"source": "pretrained", "path": "pretrained.txt", "dim": 4})
+
+    done = run_stage(
+        tmp_path, "build_embedding.py", "--vocab", "vocab.json", "--word2vec", "unused.bin",
+        "--out", "embedding.npy", "--metrics", "embedding.json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "embedding.json").read_text())
+    assert summary["found"] == 1 and summary["coverage"] < 0.5
+    assert "only 16.7% of the vocabulary has a vector" in summary["warning"]
+
+
+def test_a_stage_with_bad_params_fails_fast_with_the_key(tmp_path: Path) -> None:
+    write_params(tmp_path, "pad", {"padding": "middle"})
+    done = run_stage(tmp_path, "pad.py", "--stats", "missing.json", "--inputs", "a.npz", "--outputs", "b.npz")
+    assert done.returncode == 1
+    assert "pad.padding: Input should be 'pre' or 'post' (found 'middle')" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "b.npz").exists()
+
+
+def test_split_larger_than_the_train_set(tmp_path: Path) -> None:
+    import numpy as np
+
+    from imdb_sentiment.io import save_npz
+
+    save_npz(tmp_path / "padded.npz", {"x": np.zeros((20, 5), dtype=np.int32), "y": np.zeros(20, dtype=np.int8)})
+    write_params(tmp_path, "split", {"val_size": 20})
+    done = run_stage(tmp_path, "split.py", "padded.npz", "--train", "train.npz", "--val", "val.npz")
+    assert done.returncode == 1
+    assert "split.val_size must be between 1 and 19" in done.stderr
+    assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("val*"))
