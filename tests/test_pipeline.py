@@ -313,3 +313,21 @@ def test_two_runs_from_empty_caches_are_identical(committed: Path, tmp_path: Pat
     first, second = (keras.saving.load_model(repo / "data/model.keras") for repo in (committed, clone))
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         assert (a == b).all()
+
+
+def test_experiments_and_diffs(committed: Path) -> None:
+    """`dvc exp run -S` runs a named experiment; exp show, params/metrics/plots diff report it."""
+    repo = committed
+    try:
+        ran = run(repo, "dvc", "exp", "run", "-n", "fewer-epochs", "-S", "train.epochs=3")
+        assert "Running stage 'train'" in ran and "Running stage 'download'" not in ran
+        table = run(repo, "dvc", "exp", "show", "--csv")
+        header, *rows = table.splitlines()
+        assert "accuracy" in header and any(row.startswith("fewer-epochs,") for row in rows)
+        assert re.search(r"train\.epochs\s+6\s+3", run(repo, "dvc", "params", "diff"))
+        assert re.search(r"metrics/train\.json\s+epochs_run\s+6\s+3", run(repo, "dvc", "metrics", "diff"))
+        plots = json.loads(run(repo, "dvc", "plots", "diff", "--json"))["data"]
+        assert {"Loss", "Accuracy", "Confusion matrix", "ROC"} <= set(plots), list(plots)
+    finally:
+        run(repo, "git", "checkout", "--", "params.yaml", "dvc.lock", "metrics")
+        run(repo, "dvc", "checkout")
