@@ -94,6 +94,16 @@ def test_nbsvm_priors_favour_the_words_of_each_class() -> None:
     assert ratios[1] == pytest.approx(0, abs=1e-6)  # <BOS> is everywhere
 
 
+@pytest.mark.parametrize("model_name", ["nbsvm", "fasttext"])
+def test_bag_models_work_on_words_alone(model_name: str) -> None:
+    p = train_params(model_name)
+    p = p.model_copy(update={model_name: getattr(p, model_name).model_copy(update={"max_n": 1})})
+    model = build_model(p, np.zeros((10, 4), dtype=np.float32), maxlen=5)
+    x = np.array([[0, 1, 4, 5, 4]], dtype=np.int32)
+    fit_feature_priors(model, np.repeat(x, 2, axis=0), np.array([0, 1]))
+    assert model.predict(x, verbose=0).shape == (1, 1)
+
+
 def test_feature_priors_leave_other_models_alone() -> None:
     model = build_model(train_params("fasttext"), np.zeros((10, 4), dtype=np.float32), maxlen=3)
     before = [w.copy() for w in model.get_weights()]

@@ -146,8 +146,11 @@ def build_nbsvm(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
     learned. The mean word vector joins the score, so the word Embedding is trained too.
     """
     n = p.nbsvm
-    ngrams = HashedNgrams(inp.vocab_size, n.buckets, n.max_n, offset=inp.vocab_size - 1, name="ngrams")(inp.ids)
-    features = UniqueIds(name=NB_FEATURES)(layers.Concatenate()([inp.ids, ngrams]))
+    tokens = inp.ids
+    if n.max_n >= 2:
+        ngrams = HashedNgrams(inp.vocab_size, n.buckets, n.max_n, offset=inp.vocab_size - 1, name="ngrams")(inp.ids)
+        tokens = layers.Concatenate()([inp.ids, ngrams])
+    features = UniqueIds(name=NB_FEATURES)(tokens)
     n_features = inp.vocab_size + n.buckets - 1
     ratios = layers.Embedding(n_features, 1, trainable=False, name=NB_RATIOS)(features)
     weights = layers.Embedding(
