@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Anything that is neither a word character, whitespace nor an apostrophe is punctuation.
@@ -18,7 +17,3 @@ def tokenize(text: str) -> list[str]:
     """
     text = _LINE_BREAK.sub(" ", text.lower())
     return _PUNCTUATION.sub(" ", text).split()
-
-
-def tokenize_all(texts: Iterable[str]) -> Iterator[list[str]]:
-    return (tokenize(text) for text in texts)
