@@ -130,3 +130,16 @@ def test_download_md5_mismatch(served_archive: str, tmp_path: Path) -> None:
 def test_download_without_network_points_at_the_env_var(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match=f"cannot download .*{ARCHIVE_ENV}="):
         download_archive("http://127.0.0.1:9/aclImdb_v1.tar.gz", "0" * 32, tmp_path / "cache")
+
+
+def test_download_clears_what_a_killed_download_left(
+    served_archive: str, fixture_archive: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    partial = cache / "tmpq3x_8zk1"  # pooch's temporary name for a download in progress
+    partial.write_bytes(fixture_archive.read_bytes()[:1000])
+    keep = cache / "notes.txt"
+    keep.write_text("not a download")
+    path = download_archive(served_archive, file_md5(fixture_archive), cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, keep.name])

@@ -1,5 +1,8 @@
 import errno
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +28,46 @@ def test_atomic_output_keeps_the_suffix(tmp_path: Path) -> None:
         tmp.write_bytes(b"x")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_directory_names_the_path(tmp_path: Path) -> None:
-    tmp_path.chmod(0o500)
-    try:
-        with pytest.raises(PipelineError, match=f"cannot write {tmp_path}/out.json"):
-            write_json(tmp_path / "out.json", {})
-    finally:
-        tmp_path.chmod(0o700)
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o555)
+    if os.geteuid() != 0:
+        with pytest.raises(PipelineError, match=f"cannot write {read_only}/out.json: Permission denied"):
+            write_json(read_only / "out.json", {})
+        return
+    # Root writes through directory permissions by its CAP_DAC_OVERRIDE capability, so the
+    # write runs in a child that has dropped it (util-linux setpriv), as any other user would.
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
+    script = (
+        "from imdb_sentiment.io import PipelineError, write_json\n"
+        "try:\n"
+        f"    write_json({str(read_only / 'out.json')!r}, {{}})\n"
+        "except PipelineError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [setpriv, "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"cannot write {read_only}/out.json: Permission denied"
+    assert list(read_only.iterdir()) == []
+
+
+def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / ".out.k2j_9x0a.tmp.json"  # what a SIGKILL mid-write of out.json leaves
+    stale.write_text("half")
+    others = [tmp_path / ".other.k2j_9x0a.tmp.json", tmp_path / ".out.k2j_9x0a.tmp.npz", tmp_path / "out.json.bak"]
+    for other in others:
+        other.write_text("not ours")
+    write_json(tmp_path / "out.json", {"a": 1})
+    assert not stale.exists()
+    assert all(other.exists() for other in others), "only temporaries of out.json itself may go"
+    assert read_json(tmp_path / "out.json") == {"a": 1}
 
 
 def test_unwritable_target_names_the_path(tmp_path: Path) -> None:

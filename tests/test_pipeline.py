@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ import pytest
 import yaml
 from gensim.models import KeyedVectors
 
+from imdb_sentiment.archive import file_md5
 from imdb_sentiment.io import read_json
 
 pytestmark = pytest.mark.pipeline
@@ -252,6 +255,133 @@ def test_a_killed_train_stage_reruns_and_finishes(pipeline: tuple[Path, set[str]
         assert not model.exists() or model.read_bytes() == model_before, "no half-written model"
         assert "train" in run(repo, "dvc", "status")
         assert repro(repo) >= {"train", "evaluate", "export_word2vec"}
+        assert "up to date" in run(repo, "dvc", "status")
+    finally:
+        run(repo, "git", "checkout", "params.yaml")
+        repro(repo)
+    assert "up to date" in run(repo, "dvc", "status")
+
+
+class StallingArchiveServer:
+    """Serves a file over loopback HTTP. While ``stall`` is set it sends the first half of the
+    bytes and then hangs, like a connection that dies midway through a download."""
+
+    def __init__(self, path: Path) -> None:
+        self.payload = path.read_bytes()
+        self.stall = threading.Event()
+        self.half_sent = threading.Event()
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(outer.payload)))
+                self.end_headers()
+                if not outer.stall.is_set():
+                    self.wfile.write(outer.payload)
+                    return
+                self.wfile.write(outer.payload[: len(outer.payload) // 2])
+                self.wfile.flush()
+                outer.half_sent.set()
+                outer.release.wait(timeout=300)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{path.name}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+
+
+def test_a_download_killed_midway_leaves_nothing_and_the_rerun_finishes(
+    pipeline: tuple[Path, set[str]], fixture_archive: Path
+) -> None:
+    """SIGKILL while the archive is downloading: no archive, no table; the next repro downloads."""
+    repo, _ = pipeline
+    reviews = repo / "data/raw/reviews.parquet"
+    reviews_before = reviews.read_bytes()
+    downloads = repo / "data/downloads"
+    log = repo.parent / "killed-download.log"
+    server = StallingArchiveServer(fixture_archive)
+    env = {key: value for key, value in repo_env(repo).items() if key != "IMDB_ARCHIVE"}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
+    set_params(repo / "params.yaml", {"data.url": server.url, "data.md5": file_md5(fixture_archive)})
+    try:
+        server.stall.set()
+        with open(log, "w") as out:
+            process = subprocess.Popen(
+                ["dvc", "repro"], cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        assert server.half_sent.wait(timeout=120), f"the download never started:\n{log.read_text()}"
+        deadline = time.monotonic() + 20  # until pooch's temporary file exists
+        while not list(downloads.glob("tmp*")):
+            assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+            time.sleep(0.1)
+        assert process.poll() is None, f"the stage must still be downloading when it is killed:\n{log.read_text()}"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert not (downloads / "aclImdb_v1.tar.gz").exists(), "a half download must not take the archive's name"
+        assert not reviews.exists() or reviews.read_bytes() == reviews_before, "no table from a half archive"
+        assert "download" in run(repo, "dvc", "status")
+
+        server.stall.clear()
+        done = subprocess.run(["dvc", "repro"], cwd=repo, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Running stage 'download'" in done.stdout
+        assert sorted(p.name for p in downloads.iterdir()) == ["aclImdb_v1.tar.gz"], "the partial download is cleared"
+        assert reviews.read_bytes() == reviews_before, "the same reviews give the same bytes"
+        assert "up to date" in run(repo, "dvc", "status")
+    finally:
+        server.close()
+        run(repo, "git", "checkout", "params.yaml")
+        repro(repo)
+    assert "up to date" in run(repo, "dvc", "status")
+
+
+# Imported by every Python process that gets this folder on PYTHONPATH: in the download stage,
+# pyarrow's parquet writer is made to write half of its file and then SIGKILL the process.
+KILL_DURING_PARQUET_WRITE = """
+import os, signal, sys
+if sys.argv and sys.argv[0].endswith("download.py"):
+    import pyarrow.parquet as pq
+    write_table = pq.write_table
+
+    def write_half_then_die(table, where, *args, **kwargs):
+        write_table(table, where, *args, **kwargs)
+        os.truncate(where, os.path.getsize(where) // 2)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    pq.write_table = write_half_then_die
+"""
+
+
+def test_a_parquet_write_killed_midway_leaves_nothing_and_the_rerun_finishes(
+    pipeline: tuple[Path, set[str]], tmp_path: Path
+) -> None:
+    repo, _ = pipeline
+    reviews = repo / "data/raw/reviews.parquet"
+    reviews_before = reviews.read_bytes()
+    (tmp_path / "sitecustomize.py").write_text(KILL_DURING_PARQUET_WRITE)
+    killing_env = {**repo_env(repo), "PYTHONPATH": str(tmp_path)}
+    # A param that download reads but that changes none of its output, so download really
+    # reruns (the run cache knows the old value) and nothing downstream does.
+    set_params(repo / "params.yaml", {"data.url": "https://mirror.example.org/aclImdb_v1.tar.gz"})
+    try:
+        killed = subprocess.run(["dvc", "repro"], cwd=repo, env=killing_env, capture_output=True, text=True)
+        assert killed.returncode != 0 and "Running stage 'download'" in killed.stdout, killed.stdout + killed.stderr
+        assert list(reviews.parent.glob(".reviews.*.tmp.parquet")), "the kill must land mid-write"
+        assert not reviews.exists() or reviews.read_bytes() == reviews_before, "no half-written table"
+        assert "download" in run(repo, "dvc", "status")
+
+        assert repro(repo) == {"download"}
+        assert reviews.read_bytes() == reviews_before
+        assert [p.name for p in reviews.parent.iterdir()] == ["reviews.parquet"], "the half file is cleared"
         assert "up to date" in run(repo, "dvc", "status")
     finally:
         run(repo, "git", "checkout", "params.yaml")

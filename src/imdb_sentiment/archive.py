@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from imdb_sentiment.io import PipelineError, atomic_output
+from imdb_sentiment.io import PipelineError, atomic_output, remove_stale_temporaries
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,10 @@ def download_archive(url: str, md5: str, cache_dir: str | os.PathLike[str]) -> P
     """Download ``url`` into ``cache_dir`` (once), verifying its md5, with a progress bar."""
     import pooch  # only needed when actually downloading
 
+    # pooch downloads into tmpXXXXXXXX in the same folder and renames it when the md5 checks
+    # out; a download killed midway leaves that file behind, to be cleared before the retry.
+    if Path(cache_dir).is_dir():
+        remove_stale_temporaries(cache_dir, r"tmp[a-z0-9_]{8}")
     try:
         fetched = pooch.retrieve(
             url,

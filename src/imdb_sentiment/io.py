@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -21,6 +23,10 @@ import numpy as np
 # A fixed timestamp inside .npz archives: numpy's own savez stamps the current time, which
 # would make identical arrays differ byte for byte between two runs.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# The random part of a name made by tempfile.mkstemp.
+_MKSTEMP_CHARS = "[a-z0-9_]{8}"
+
+log = logging.getLogger(__name__)
 
 
 class PipelineError(Exception):
@@ -32,11 +38,15 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
     The temporary name keeps the suffix (Keras insists on ``.keras``) and starts with a dot.
-    On any exception the temporary file is removed and ``path`` is left untouched.
+    On any exception the temporary file is removed and ``path`` is left untouched. A process
+    killed outright (SIGKILL, power loss) cannot clean up, so the temporary files such a kill
+    left for ``path`` are removed here, before the next write of it starts.
     """
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        stem, suffix = re.escape(target.stem), re.escape(target.suffix)
+        remove_stale_temporaries(target.parent, rf"\.{stem}\.{_MKSTEMP_CHARS}\.tmp{suffix}")
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
     except OSError as exc:
         raise PipelineError(f"cannot write {target}: {exc.strerror or exc}") from exc
@@ -51,6 +61,22 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temporaries(directory: str | os.PathLike[str], name_pattern: str) -> list[Path]:
+    """Delete the files in ``directory`` whose whole name matches ``name_pattern``; return them.
+
+    Only for temporary files that an interrupted writer left behind: one stage writes each
+    output, so no live writer can own a matching file while its stage runs.
+    """
+    pattern = re.compile(name_pattern)
+    removed = []
+    for candidate in Path(directory).iterdir():
+        if pattern.fullmatch(candidate.name) and candidate.is_file():
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+            log.warning("removed %s, left by an interrupted write", candidate)
+    return removed
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
