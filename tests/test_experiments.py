@@ -13,13 +13,20 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from experiments import exp_command, findings  # noqa: E402
 
-SPEC = yaml.safe_load((REPO / "bench" / "tutorial_experiments.yaml").read_text())
+SPECS = {
+    definitions: yaml.safe_load((REPO / "bench" / definitions).read_text())
+    for definitions in ("tutorial_experiments.yaml", "model_selection.yaml")
+}
 
 
-@pytest.mark.parametrize("name", list(SPEC["experiments"]))
-def test_each_experiment_is_a_valid_parameter_set(name: str) -> None:
+@pytest.mark.parametrize(
+    ("definitions", "name"),
+    [(definitions, name) for definitions, spec in SPECS.items() for name in spec["experiments"]],
+)
+def test_each_experiment_is_a_valid_parameter_set(definitions: str, name: str) -> None:
+    spec = SPECS[definitions]
     params = read_params_file(REPO / "params.yaml")
-    for dotted, value in {**SPEC["common"], **SPEC["experiments"][name]}.items():
+    for dotted, value in {**spec["common"], **spec["experiments"][name]}.items():
         group, *keys = dotted.split(".")
         target = params[group]
         for key in keys[:-1]:
@@ -44,6 +51,12 @@ def test_exp_command_sets_every_param() -> None:
         "-S",
         "pad.padding=pre",
     ]
+    # A target stops the run after that stage (model selection: train, so test is never read).
+    assert exp_command("nbsvm", {"train.model": "nbsvm"}, queue=False, target="train")[-3:] == [
+        "-S",
+        "train.model=nbsvm",
+        "train",
+    ]
 
 
 def test_findings_follow_the_measured_accuracies() -> None:
@@ -51,6 +64,7 @@ def test_findings_follow_the_measured_accuracies() -> None:
         "lstm-post": {"test_accuracy": 0.51},
         "lstm-pre": {"test_accuracy": 0.84},
         "cnn-word2vec": {"test_accuracy": 0.85},
+        "nbsvm": {"val_accuracy": 0.91},  # validation-only rows carry no test accuracy
     }
     found = findings(rows)
     assert found["lstm_post_near_chance"] is True
