@@ -364,6 +364,7 @@ if sys.argv and sys.argv[0].endswith("download.py"):
 def test_a_parquet_write_killed_midway_leaves_nothing_and_the_rerun_finishes(
     pipeline: tuple[Path, set[str]], tmp_path: Path
 ) -> None:
+    """SIGKILL halfway through writing reviews.parquet: no table; the next repro rewrites it."""
     repo, _ = pipeline
     reviews = repo / "data/raw/reviews.parquet"
     reviews_before = reviews.read_bytes()
