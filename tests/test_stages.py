@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from gensim.models import KeyedVectors
 
@@ -64,3 +67,31 @@ def test_split_larger_than_the_train_set(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "split.val_size must be between 1 and 19" in done.stderr
     assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("val*"))
+
+
+def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path: Path, fixture_archive: Path) -> None:
+    """The download stage writing onto a real full filesystem: a 4 KiB tmpfs, mounted in a
+    private mount namespace (`unshare --mount`) so nothing outside the child sees it."""
+    if shutil.which("unshare") is None:
+        pytest.skip("needs util-linux unshare")
+    full = tmp_path / "full"
+    full.mkdir()
+    write_params(tmp_path, "data", {})
+    stage = [
+        sys.executable, str(REPO / "stages" / "download.py"),
+        "--out", str(full / "reviews.parquet"), "--metrics", str(tmp_path / "data.json"),
+    ]  # fmt: skip
+    # Mount, run the stage, then list what it left: the tmpfs vanishes with the namespace.
+    script = 'mount -t tmpfs -o size=4k tmpfs "$0" || exit 99; "$@"; rc=$?; ls -A "$0"; exit $rc'
+    env = dict(os.environ, IMDB_ARCHIVE=str(fixture_archive))
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script, str(full), *stage],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode == 99 or "unshare:" in done.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()[-200:]}")
+    assert done.returncode == 1, done.stderr
+    expected = rf"error: cannot write {re.escape(str(full))}/reviews\.parquet: .*No space left on device"
+    assert re.search(expected, done.stderr), done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.split() == [], "the full disk must hold no partial output"
