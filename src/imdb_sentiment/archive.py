@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from imdb_sentiment.io import PipelineError, atomic_output, remove_stale_temporaries
+from imdb_sentiment.io import TEMPFILE_RANDOM_PART, PipelineError, atomic_output, remove_stale_temporaries
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ def download_archive(url: str, md5: str, cache_dir: str | os.PathLike[str]) -> P
 
     # pooch downloads into tmpXXXXXXXX in the same folder and renames it when the md5 checks
     # out; a download killed midway leaves that file behind, to be cleared before the retry.
-    if Path(cache_dir).is_dir():
-        remove_stale_temporaries(cache_dir, r"tmp[a-z0-9_]{8}")
+    remove_stale_temporaries(cache_dir, f"tmp{TEMPFILE_RANDOM_PART}")
     try:
         fetched = pooch.retrieve(
             url,

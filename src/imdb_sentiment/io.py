@@ -23,8 +23,8 @@ import numpy as np
 # A fixed timestamp inside .npz archives: numpy's own savez stamps the current time, which
 # would make identical arrays differ byte for byte between two runs.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# The random part of a name made by tempfile.mkstemp.
-_MKSTEMP_CHARS = "[a-z0-9_]{8}"
+# The random part of a name made by Python's tempfile module (mkstemp, NamedTemporaryFile).
+TEMPFILE_RANDOM_PART = "[a-z0-9_]{8}"
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        stem, suffix = re.escape(target.stem), re.escape(target.suffix)
-        remove_stale_temporaries(target.parent, rf"\.{stem}\.{_MKSTEMP_CHARS}\.tmp{suffix}")
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+        prefix, suffix = f".{target.stem}.", f".tmp{target.suffix}"
+        remove_stale_temporaries(target.parent, re.escape(prefix) + TEMPFILE_RANDOM_PART + re.escape(suffix))
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
     except OSError as exc:
         raise PipelineError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)
@@ -63,20 +63,20 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def remove_stale_temporaries(directory: str | os.PathLike[str], name_pattern: str) -> list[Path]:
-    """Delete the files in ``directory`` whose whole name matches ``name_pattern``; return them.
+def remove_stale_temporaries(directory: str | os.PathLike[str], name_pattern: str) -> None:
+    """Delete the files in ``directory`` (if it exists) whose whole name matches ``name_pattern``.
 
     Only for temporary files that an interrupted writer left behind: one stage writes each
     output, so no live writer can own a matching file while its stage runs.
     """
+    folder = Path(directory)
+    if not folder.is_dir():
+        return
     pattern = re.compile(name_pattern)
-    removed = []
-    for candidate in Path(directory).iterdir():
+    for candidate in folder.iterdir():
         if pattern.fullmatch(candidate.name) and candidate.is_file():
             candidate.unlink(missing_ok=True)
-            removed.append(candidate)
             log.warning("removed %s, left by an interrupted write", candidate)
-    return removed
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
