@@ -71,13 +71,14 @@ def main() -> None:
             if args.queue:
                 continue
             train = json.loads((REPO / "metrics" / "train.json").read_text())
+            ran_with = yaml.safe_load((REPO / "params.yaml").read_text())  # the -S values applied
             test = {}
             if args.target is None:  # evaluate ran: the test split was read
                 test["test_accuracy"] = json.loads((REPO / "metrics" / "evaluate.json").read_text())["accuracy"]
             rows[name] = {
-                "model": params.get("train.model", "nbsvm"),
-                "padding": params.get("pad.padding", "pre"),
-                "embedding": params.get("embedding.source", "word2vec"),
+                "model": ran_with["train"]["model"],
+                "padding": ran_with["pad"]["padding"],
+                "embedding": ran_with["embedding"]["source"],
                 **test,
                 "val_accuracy": train["val_accuracy"],
                 "epochs_run": train["epochs_run"],

@@ -1,11 +1,10 @@
 import gzip
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from archive_server import ArchiveServer
 from fixture_archive import review_members, write_archive
 
 from imdb_sentiment.archive import (
@@ -108,12 +107,9 @@ def test_archive_env_must_name_a_file(tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.fixture
 def served_archive(fixture_archive: Path) -> Iterator[str]:
     """Serve the fixture archive over HTTP on loopback, for the download path."""
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(fixture_archive.parent), **k)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{fixture_archive.name}"
-    server.shutdown()
+    server = ArchiveServer(fixture_archive)
+    yield server.url
+    server.close()
 
 
 def test_download_verifies_md5(served_archive: str, fixture_archive: Path, tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import http.server
 import json
 import os
 import re
@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from archive_server import ArchiveServer
 from gensim.models import KeyedVectors
 
 from imdb_sentiment.archive import file_md5
@@ -76,6 +76,19 @@ def repo_env(repo: Path) -> dict[str, str]:
 def repro(repo: Path, *flags: str) -> set[str]:
     """Run `dvc repro`; return the stages that actually ran."""
     return set(re.findall(r"Running stage '(\w+)'", run(repo, "dvc", "repro", *flags)))
+
+
+@contextlib.contextmanager
+def params_changed(repo: Path, changes: dict[str, Any]) -> Iterator[None]:
+    """Run the body with ``changes`` in params.yaml; then restore the committed params and
+    outputs (DVC's run cache brings them back) and check the repo is up to date again."""
+    set_params(repo / "params.yaml", changes)
+    try:
+        yield
+    finally:
+        run(repo, "git", "checkout", "params.yaml")
+        repro(repo)
+    assert "up to date" in run(repo, "dvc", "status")
 
 
 def make_repo(root: Path, archive: Path) -> Path:
@@ -163,12 +176,8 @@ def test_a_param_change_reruns_exactly_its_stages(
     pipeline: tuple[Path, set[str]], key: str, value: Any, expected: set[str]
 ) -> None:
     repo, _ = pipeline
-    set_params(repo / "params.yaml", {key: value})
-    try:
+    with params_changed(repo, {key: value}):
         assert repro(repo) == expected
-    finally:
-        run(repo, "git", "checkout", "params.yaml")
-        repro(repo)  # back to the committed params (DVC's run cache restores the outputs)
 
 
 def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> None:
@@ -231,9 +240,8 @@ def test_a_killed_train_stage_reruns_and_finishes(pipeline: tuple[Path, set[str]
     """SIGKILL during training leaves the previous model, and the next `dvc repro` reruns train."""
     repo, _ = pipeline
     model_before = (repo / "data/model.keras").read_bytes()
-    set_params(repo / "params.yaml", {"train.epochs": 400, "train.early_stopping": 0})
     log = repo.parent / "killed.log"
-    try:
+    with params_changed(repo, {"train.epochs": 400, "train.early_stopping": 0}):
         with open(log, "w") as out:
             process = subprocess.Popen(
                 ["dvc", "repro"],
@@ -256,47 +264,6 @@ def test_a_killed_train_stage_reruns_and_finishes(pipeline: tuple[Path, set[str]
         assert "train" in run(repo, "dvc", "status")
         assert repro(repo) >= {"train", "evaluate", "export_word2vec"}
         assert "up to date" in run(repo, "dvc", "status")
-    finally:
-        run(repo, "git", "checkout", "params.yaml")
-        repro(repo)
-    assert "up to date" in run(repo, "dvc", "status")
-
-
-class StallingArchiveServer:
-    """Serves a file over loopback HTTP. While ``stall`` is set it sends the first half of the
-    bytes and then hangs, like a connection that dies midway through a download."""
-
-    def __init__(self, path: Path) -> None:
-        self.payload = path.read_bytes()
-        self.stall = threading.Event()
-        self.half_sent = threading.Event()
-        self.release = threading.Event()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(outer.payload)))
-                self.end_headers()
-                if not outer.stall.is_set():
-                    self.wfile.write(outer.payload)
-                    return
-                self.wfile.write(outer.payload[: len(outer.payload) // 2])
-                self.wfile.flush()
-                outer.half_sent.set()
-                outer.release.wait(timeout=300)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{path.name}"
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
 
 
 def test_a_download_killed_midway_leaves_nothing_and_the_rerun_finishes(
@@ -308,40 +275,37 @@ def test_a_download_killed_midway_leaves_nothing_and_the_rerun_finishes(
     reviews_before = reviews.read_bytes()
     downloads = repo / "data/downloads"
     log = repo.parent / "killed-download.log"
-    server = StallingArchiveServer(fixture_archive)
     env = {key: value for key, value in repo_env(repo).items() if key != "IMDB_ARCHIVE"}
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
-    set_params(repo / "params.yaml", {"data.url": server.url, "data.md5": file_md5(fixture_archive)})
+    server = ArchiveServer(fixture_archive)
     try:
-        server.stall.set()
-        with open(log, "w") as out:
-            process = subprocess.Popen(
-                ["dvc", "repro"], cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        assert server.half_sent.wait(timeout=120), f"the download never started:\n{log.read_text()}"
-        deadline = time.monotonic() + 20  # until pooch's temporary file exists
-        while not list(downloads.glob("tmp*")):
-            assert time.monotonic() < deadline and process.poll() is None, log.read_text()
-            time.sleep(0.1)
-        assert process.poll() is None, f"the stage must still be downloading when it is killed:\n{log.read_text()}"
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        assert not (downloads / "aclImdb_v1.tar.gz").exists(), "a half download must not take the archive's name"
-        assert not reviews.exists() or reviews.read_bytes() == reviews_before, "no table from a half archive"
-        assert "download" in run(repo, "dvc", "status")
+        with params_changed(repo, {"data.url": server.url, "data.md5": file_md5(fixture_archive)}):
+            server.stall.set()
+            with open(log, "w") as out:
+                process = subprocess.Popen(
+                    ["dvc", "repro"], cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            assert server.half_sent.wait(timeout=120), f"the download never started:\n{log.read_text()}"
+            deadline = time.monotonic() + 20  # until pooch's temporary file exists
+            while not list(downloads.glob("tmp*")):
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.1)
+            assert process.poll() is None, f"the stage must still be downloading when it is killed:\n{log.read_text()}"
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            assert not (downloads / "aclImdb_v1.tar.gz").exists(), "a half download must not take the archive's name"
+            assert not reviews.exists() or reviews.read_bytes() == reviews_before, "no table from a half archive"
+            assert "download" in run(repo, "dvc", "status")
 
-        server.stall.clear()
-        done = subprocess.run(["dvc", "repro"], cwd=repo, env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "Running stage 'download'" in done.stdout
-        assert sorted(p.name for p in downloads.iterdir()) == ["aclImdb_v1.tar.gz"], "the partial download is cleared"
-        assert reviews.read_bytes() == reviews_before, "the same reviews give the same bytes"
-        assert "up to date" in run(repo, "dvc", "status")
+            server.stall.clear()
+            done = subprocess.run(["dvc", "repro"], cwd=repo, env=env, capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert "Running stage 'download'" in done.stdout
+            assert sorted(p.name for p in downloads.iterdir()) == ["aclImdb_v1.tar.gz"], "partial download cleared"
+            assert reviews.read_bytes() == reviews_before, "the same reviews give the same bytes"
+            assert "up to date" in run(repo, "dvc", "status")
     finally:
         server.close()
-        run(repo, "git", "checkout", "params.yaml")
-        repro(repo)
-    assert "up to date" in run(repo, "dvc", "status")
 
 
 # Imported by every Python process that gets this folder on PYTHONPATH: in the download stage,
@@ -372,8 +336,7 @@ def test_a_parquet_write_killed_midway_leaves_nothing_and_the_rerun_finishes(
     killing_env = {**repo_env(repo), "PYTHONPATH": str(tmp_path)}
     # A param that download reads but that changes none of its output, so download really
     # reruns (the run cache knows the old value) and nothing downstream does.
-    set_params(repo / "params.yaml", {"data.url": "https://mirror.example.org/aclImdb_v1.tar.gz"})
-    try:
+    with params_changed(repo, {"data.url": "https://mirror.example.org/aclImdb_v1.tar.gz"}):
         killed = subprocess.run(["dvc", "repro"], cwd=repo, env=killing_env, capture_output=True, text=True)
         assert killed.returncode != 0 and "Running stage 'download'" in killed.stdout, killed.stdout + killed.stderr
         assert list(reviews.parent.glob(".reviews.*.tmp.parquet")), "the kill must land mid-write"
@@ -384,10 +347,6 @@ def test_a_parquet_write_killed_midway_leaves_nothing_and_the_rerun_finishes(
         assert reviews.read_bytes() == reviews_before
         assert [p.name for p in reviews.parent.iterdir()] == ["reviews.parquet"], "the half file is cleared"
         assert "up to date" in run(repo, "dvc", "status")
-    finally:
-        run(repo, "git", "checkout", "params.yaml")
-        repro(repo)
-    assert "up to date" in run(repo, "dvc", "status")
 
 
 DATA_OUTPUTS = [
