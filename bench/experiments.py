@@ -71,6 +71,7 @@ def main() -> None:
             if args.queue:
                 continue
             train = json.loads((REPO / "metrics" / "train.json").read_text())
+            run_record = json.loads((REPO / "metrics" / "run.json").read_text())
             ran_with = yaml.safe_load((REPO / "params.yaml").read_text())  # the -S values applied
             test = {}
             if args.target is None:  # evaluate ran: the test split was read
@@ -83,7 +84,7 @@ def main() -> None:
                 "val_accuracy": train["val_accuracy"],
                 "epochs_run": train["epochs_run"],
                 "best_epoch": train["best_epoch"],
-                "train_seconds": train["seconds"],
+                "train_seconds": run_record["stages"]["train"]["seconds"],
                 "wall_seconds": round(time.perf_counter() - started, 1),
                 "params": params,
             }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ def main() -> None:
     result = {
         "commit": commit.strip(),
         "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
         "cold_repro_s": round(sum(s["seconds"] for s in stages.values()), 1),
         "noop_repro_s": round(noop_seconds, 2),
         "max_stage_peak_rss_mib": max(s["peak_rss_mib"] for s in stages.values()),

@@ -3,12 +3,11 @@
 import argparse
 import logging
 
-import keras
 from dvclive import Live
 
-import imdb_sentiment.models  # noqa: F401 - registers the custom layers for loading
 from imdb_sentiment.evaluation import binary_metrics
-from imdb_sentiment.io import PipelineError, load_npz, write_json
+from imdb_sentiment.io import load_npz, write_json
+from imdb_sentiment.models import load_model
 from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("evaluate")
@@ -24,10 +23,7 @@ def main() -> None:
     args = parser.parse_args()
 
     test = load_npz(args.test)
-    try:
-        model = keras.saving.load_model(args.model)
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"cannot load the model {args.model}: {exc}. Run dvc repro to train it.") from exc
+    model = load_model(args.model)
     probabilities = model.predict(test["x"], batch_size=args.batch_size, verbose=0).ravel()
     scores = binary_metrics(test["y"], probabilities)
     write_json(args.metrics, scores)

@@ -5,15 +5,15 @@ import logging
 import time
 
 from dvclive import Live
-from dvclive.keras import DVCLiveCallback
 
-from imdb_sentiment.environment import environment_record
+from imdb_sentiment.environment import machine_record, software_record, visible_gpus
 from imdb_sentiment.io import atomic_output, load_npy, load_npz, save_npy, write_json
 from imdb_sentiment.models import embedding_weights
 from imdb_sentiment.params import TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
+from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
-from imdb_sentiment.training import train
+from imdb_sentiment.training import live_callback, train
 
 log = logging.getLogger("train")
 
@@ -28,7 +28,8 @@ def main() -> None:
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--live-dir", required=True, help="DVCLive per-epoch logs")
     parser.add_argument("--curves", required=True, help="training curves (.png)")
-    parser.add_argument("--environment", required=True, help="versions and device of this run (.json)")
+    parser.add_argument("--environment", required=True, help="package versions of this run (.json)")
+    parser.add_argument("--run-record", required=True, help="seconds and machine details (.json, updated)")
     args = parser.parse_args()
     p = load_params(TrainParams)
 
@@ -43,7 +44,7 @@ def main() -> None:
             train_set["y"],
             val_set["x"],
             val_set["y"],
-            callbacks=[DVCLiveCallback(live=live)],
+            callbacks=[live_callback(live)],
         )
     seconds = time.perf_counter() - started
 
@@ -63,10 +64,10 @@ def main() -> None:
             "val_loss": round(result.history["val_loss"][best], 6),
             "val_accuracy": round(result.history["val_accuracy"][best], 6),
             "train_reviews": int(train_set["y"].size + (val_set["y"].size if result.refit_epochs else 0)),
-            "seconds": round(seconds, 1),
         },
     )
-    write_json(args.environment, environment_record())
+    write_json(args.environment, software_record())
+    record_stage_run(args.run_record, "train", seconds, machine_record(gpus=visible_gpus()))
     log.info("%s: best epoch %d, val_accuracy %.4f", p.model, result.best_epoch, result.history["val_accuracy"][best])
 
 

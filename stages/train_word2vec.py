@@ -7,8 +7,10 @@ import time
 import pandas as pd
 
 from imdb_sentiment.embeddings import save_word_vectors, train_word2vec
+from imdb_sentiment.environment import machine_record
 from imdb_sentiment.io import write_json
 from imdb_sentiment.params import Word2VecParams, load_params
+from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
 
@@ -21,6 +23,7 @@ def main() -> None:
     parser.add_argument("--reviews", required=True)
     parser.add_argument("--out", required=True, help="word vectors, word2vec format (.bin: binary)")
     parser.add_argument("--metrics", required=True)
+    parser.add_argument("--run-record", required=True, help="seconds and machine details (.json, updated)")
     args = parser.parse_args()
     p = load_params(Word2VecParams)
 
@@ -37,9 +40,9 @@ def main() -> None:
             "reviews": len(sentences),
             "words": len(vectors),
             "vector_size": vectors.vector_size,
-            "seconds": round(seconds, 1),
         },
     )
+    record_stage_run(args.run_record, "train_word2vec", seconds, machine_record())
     log.info("%d words x %d -> %s in %.0f s", len(vectors), vectors.vector_size, args.out, seconds)
 
 

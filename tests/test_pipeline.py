@@ -6,6 +6,7 @@ import contextlib
 import csv
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -32,6 +33,7 @@ ALL_STAGES = {
     "download", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
     "build_embedding", "train", "evaluate", "export_word2vec",
 }  # fmt: skip
+FIRST_RUN_LOG = "first-run.log"  # beside the fixture repo: what the first `dvc repro` printed
 TINY_PARAMS: dict[str, Any] = {
     "vocab.num_words": 60,
     "split.val_size": 50,
@@ -110,7 +112,9 @@ def make_repo(root: Path, archive: Path) -> Path:
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory, fixture_archive: Path) -> Iterator[tuple[Path, set[str]]]:
     repo = make_repo(tmp_path_factory.mktemp("pipeline"), fixture_archive)
-    yield repo, repro(repo)
+    output = run(repo, "dvc", "repro")
+    (repo.parent / FIRST_RUN_LOG).write_text(output)
+    yield repo, set(re.findall(r"Running stage '(\w+)'", output))
 
 
 def test_first_run_runs_every_stage(pipeline: tuple[Path, set[str]]) -> None:
@@ -157,6 +161,27 @@ def test_dvc_metrics_show_reads_the_metrics(pipeline: tuple[Path, set[str]]) -> 
     repo, _ = pipeline
     shown = run(repo, "dvc", "metrics", "show")
     assert "metrics/evaluate.json" in shown and "accuracy" in shown
+    assert "metrics/run.json" in shown and "stages.train.seconds" in shown
+
+
+def test_timings_and_machine_details_go_to_the_run_record_only(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    record = read_json(repo / "metrics/run.json")
+    assert set(record["stages"]) == {"train_word2vec", "train"}
+    assert record["stages"]["train"]["seconds"] > 0 <= record["stages"]["train_word2vec"]["seconds"]
+    assert record["machine"]["device"] == "CPU" and record["machine"]["python"] == platform.python_version()
+    results = {path.name: path.read_text() for path in (repo / "metrics").glob("*.json") if path.name != "run.json"}
+    for name, text in results.items():
+        assert "seconds" not in text and platform.platform() not in text, name
+    assert set(read_json(repo / "metrics/environment.json")) == {"packages"}
+
+
+def test_stage_logs_carry_no_tensorflow_start_up_noise(pipeline: tuple[Path, set[str]]) -> None:
+    repo, _ = pipeline
+    log = (repo.parent / FIRST_RUN_LOG).read_text()
+    assert "Running stage 'train'" in log and "best epoch" in log  # the project's own lines are there
+    for noise in ("oneDNN", "absl::InitializeLog", "use_unbounded_threadpool", "CPU instructions", "port.cc"):
+        assert noise not in log, noise
 
 
 def test_nothing_reruns_when_nothing_changed(pipeline: tuple[Path, set[str]]) -> None:
@@ -400,6 +425,10 @@ def test_two_runs_from_empty_caches_are_identical(committed: Path, tmp_path: Pat
     assert repro(clone, "--force") == ALL_STAGES
     for output in DATA_OUTPUTS:
         assert (clone / output).read_bytes() == (committed / output).read_bytes(), output
+    # A faithful reproduction changes only the run record under metrics/ (README: Reproducibility).
+    changed = run(clone, "git", "status", "--porcelain", "--", "metrics").splitlines()
+    assert [line.split()[-1] for line in changed] == ["metrics/run.json"]
+    assert run(clone, "dvc", "metrics", "diff", "--targets", "metrics/evaluate.json").strip() == ""
     first, second = (keras.saving.load_model(repo / "data/model.keras") for repo in (committed, clone))
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         assert (a == b).all()

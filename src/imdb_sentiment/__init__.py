@@ -1,8 +1,9 @@
 """IMDB movie-review sentiment pipeline: shared, importable logic for the DVC stages."""
 
-import os
+from imdb_sentiment.native_logs import hide_tensorflow_noise
 
-# TensorFlow's C++ start-up chatter hides the stage logs; errors still show.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Before any module of the package imports TensorFlow: its C++ start-up lines would bury the
+# stage logs. Stage scripts therefore reach Keras and TensorFlow only through this package.
+hide_tensorflow_noise()
 
 __version__ = "0.1.0"

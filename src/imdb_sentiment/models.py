@@ -6,6 +6,7 @@ set from the embedding matrix of the build_embedding stage.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -218,3 +219,11 @@ def fit_feature_priors(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_s
     ratios = np.log(counts[1] / counts[1].sum()) - np.log(counts[0] / counts[0].sum())
     ratios[0] = 0.0  # id 0 is padding or a repeat: it must not count
     model.get_layer(NB_RATIOS).set_weights([ratios.astype(np.float32)[:, None]])
+
+
+def load_model(path: str | os.PathLike[str]) -> keras.Model:
+    """A trained model from a .keras file (this module registers its custom layers)."""
+    try:
+        return keras.saving.load_model(path)
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"cannot load the model {path}: {exc}. Run `dvc repro` to train it.") from exc

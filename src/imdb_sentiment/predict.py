@@ -60,14 +60,9 @@ def load_classifier(
     """Load the pipeline's model; maxlen comes from the model, padding from params.yaml."""
     if not Path(path).is_file():
         raise PipelineError(f"no trained model at {path}: run `dvc repro` (or `dvc pull`) first")
-    import keras
+    from imdb_sentiment.models import load_model  # imports Keras: only when a model is loaded
 
-    import imdb_sentiment.models  # noqa: F401 - registers the custom layers
-
-    try:
-        model = keras.saving.load_model(path)
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"cannot load the model {path}: {exc}; rerun `dvc repro`") from exc
+    model = load_model(path)
     vocab = read_json(vocab_path)
     pad = load_params(PadParams, params_path)
     maxlen = model.input_shape[1]

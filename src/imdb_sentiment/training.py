@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import tensorflow as tf
+from dvclive import Live
+from dvclive.keras import DVCLiveCallback
 
 from imdb_sentiment.models import build_model, fit_feature_priors
 from imdb_sentiment.params import TrainParams
@@ -27,6 +29,11 @@ def distribution_strategy() -> tf.distribute.Strategy:
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def live_callback(live: Live) -> keras.callbacks.Callback:
+    """Per-epoch loss and accuracy to DVCLive, for `dvc plots` and `dvc exp show`."""
+    return DVCLiveCallback(live=live)
 
 
 @dataclass
