@@ -7,8 +7,8 @@ import time
 from dvclive import Live
 
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
-from imdb_sentiment.io import atomic_output, load_npy, load_npz, save_npy, write_json
-from imdb_sentiment.models import embedding_weights
+from imdb_sentiment.io import load_npy, load_npz, save_npy, write_json
+from imdb_sentiment.models import embedding_weights, save_model
 from imdb_sentiment.params import TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
 from imdb_sentiment.run_record import record_stage_run
@@ -48,8 +48,7 @@ def main() -> None:
         )
     seconds = time.perf_counter() - started
 
-    with atomic_output(args.model) as tmp:
-        result.model.save(tmp)
+    save_model(result.model, args.model)
     save_npy(args.trained_embedding, embedding_weights(result.model))
     plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")
     best = result.best_epoch - 1

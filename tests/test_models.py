@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 import keras
@@ -12,6 +13,8 @@ from imdb_sentiment.models import (
     build_model,
     embedding_weights,
     fit_feature_priors,
+    load_model,
+    save_model,
 )
 from imdb_sentiment.params import TrainParams, parse_group, read_params_file
 
@@ -68,10 +71,27 @@ def test_hashed_ngrams_ignore_padding() -> None:
 def test_saved_model_loads_with_its_custom_layer(tmp_path: Path) -> None:
     matrix = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
     model = build_model(train_params("fasttext"), matrix, maxlen=20)
-    model.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    save_model(model, tmp_path / "model.keras")
+    loaded = load_model(tmp_path / "model.keras")
     x = np.random.default_rng(1).integers(0, 50, size=(4, 20)).astype(np.int32)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_the_same_weights_save_to_the_same_bytes(tmp_path: Path) -> None:
+    matrix = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    model = build_model(train_params("nbsvm"), matrix, maxlen=20)
+    save_model(model, tmp_path / "first.keras")
+    time.sleep(1.1)  # Keras' own save date has one-second resolution
+    save_model(model, tmp_path / "second.keras")
+    assert (tmp_path / "first.keras").read_bytes() == (tmp_path / "second.keras").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.keras", "second.keras"]
+    assert keras.saving.KerasFileEditor(str(tmp_path / "first.keras")).metadata["keras_version"] == keras.__version__
+
+
+def test_an_unloadable_model_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "model.keras").write_bytes(b"not a zip")
+    with pytest.raises(PipelineError, match=r"cannot load the model .*model\.keras.*dvc repro"):
+        load_model(tmp_path / "model.keras")
 
 
 def test_unique_ids_zero_the_repeats() -> None:

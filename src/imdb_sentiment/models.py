@@ -6,7 +6,9 @@ set from the embedding matrix of the build_embedding stage.
 
 from __future__ import annotations
 
+import json
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +16,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from imdb_sentiment.io import PipelineError
+from imdb_sentiment.io import PipelineError, atomic_output
 from imdb_sentiment.params import TrainParams
 
 EMBEDDING_LAYER = "embedding"
@@ -227,3 +229,24 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         return keras.saving.load_model(path)
     except (OSError, ValueError) as exc:
         raise PipelineError(f"cannot load the model {path}: {exc}. Run `dvc repro` to train it.") from exc
+
+
+# Keras stamps each .keras file with the time of saving (in metadata.json and a zip entry), so
+# the same weights would give a new file, and a new dvc.lock hash, on every run.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+FIXED_SAVE_DATE = "1980-01-01@00:00:00"
+
+
+def save_model(model: keras.Model, path: str | os.PathLike[str]) -> None:
+    """Save as .keras, atomically, with fixed timestamps: the same weights give the same bytes."""
+    with atomic_output(path) as tmp:
+        model.save(tmp)
+        with zipfile.ZipFile(tmp) as saved:
+            members = [(info, saved.read(info)) for info in saved.infolist()]
+        with zipfile.ZipFile(tmp, "w") as fixed:
+            for info, data in members:
+                if info.filename == "metadata.json":
+                    data = json.dumps({**json.loads(data), "date_saved": FIXED_SAVE_DATE}).encode()
+                entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+                entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+                fixed.writestr(entry, data)
