@@ -1,6 +1,6 @@
 """Run named parameter sets with `dvc exp run` and collect their metrics.
 
-    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) python bench/experiments.py [--queue]
+    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) uv run python bench/experiments.py [--queue]
 
 By default it runs the tutorial's experiments (bench/tutorial_experiments.yaml): each becomes a
 named DVC experiment (see `dvc exp show`); its test accuracy, epochs and seconds are collected

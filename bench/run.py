@@ -1,6 +1,6 @@
 """Benchmark the pipeline on the real data: a cold run from an empty cache, then a no-op run.
 
-    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) python bench/run.py
+    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) uv run python bench/run.py
 
 It clones the current commit into a temporary directory with its own empty DVC cache (so
 nothing is reused), runs each stage in pipeline order with `dvc repro --single-item --force`

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from imdb_sentiment.models import (
     embedding_weights,
     fit_feature_priors,
     load_model,
+    renumber_shared_objects,
     save_model,
 )
 from imdb_sentiment.params import TrainParams, parse_group, read_params_file
@@ -86,6 +90,31 @@ def test_the_same_weights_save_to_the_same_bytes(tmp_path: Path) -> None:
     assert (tmp_path / "first.keras").read_bytes() == (tmp_path / "second.keras").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["first.keras", "second.keras"]
     assert keras.saving.KerasFileEditor(str(tmp_path / "first.keras")).metadata["keras_version"] == keras.__version__
+
+
+def test_shared_objects_are_numbered_by_appearance_not_memory_address() -> None:
+    config = {"layers": [{"dtype": {"shared_object_id": 140073133987024}}, {"dtype": {"shared_object_id": 99}}]}
+    config["layers"].append({"dtype": {"shared_object_id": 140073133987024}, "name": "x"})
+    assert renumber_shared_objects(config) == {
+        "layers": [
+            {"dtype": {"shared_object_id": 1}},
+            {"dtype": {"shared_object_id": 2}},
+            {"dtype": {"shared_object_id": 1}, "name": "x"},
+        ]
+    }
+
+
+def test_a_model_saved_in_another_process_has_the_same_bytes(tmp_path: Path) -> None:
+    """Memory addresses differ between processes; the saved file must not."""
+    script = (
+        "import sys, numpy as np; from test_models import train_params; "
+        "from imdb_sentiment.models import build_model, save_model; import keras; keras.utils.set_random_seed(0); "
+        "m = build_model(train_params('nbsvm'), np.ones((50, 6), np.float32), maxlen=20); save_model(m, sys.argv[1])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    for name in ("a.keras", "b.keras"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], env=env, check=True)
+    assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
 
 
 def test_an_unloadable_model_names_the_file(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
@@ -231,10 +232,28 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         raise PipelineError(f"cannot load the model {path}: {exc}. Run `dvc repro` to train it.") from exc
 
 
-# Keras stamps each .keras file with the time of saving (in metadata.json and a zip entry), so
-# the same weights would give a new file, and a new dvc.lock hash, on every run.
+# Keras stamps each .keras file with the time of saving (in metadata.json and a zip entry) and
+# numbers shared objects by their memory address (config.json), so the same weights would give a
+# new file, and a new dvc.lock hash, on every run.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 FIXED_SAVE_DATE = "1980-01-01@00:00:00"
+SHARED_OBJECT_ID = "shared_object_id"
+
+
+def renumber_shared_objects(config: Any, numbers: dict[Any, int] | None = None) -> Any:
+    """``config`` with each distinct shared_object_id (an id() of the saving process) replaced
+    by 1, 2, ... in order of appearance: the same sharing, independent of memory addresses."""
+    numbers = {} if numbers is None else numbers
+    if isinstance(config, dict):
+        return {
+            key: numbers.setdefault(value, len(numbers) + 1)
+            if key == SHARED_OBJECT_ID
+            else renumber_shared_objects(value, numbers)
+            for key, value in config.items()
+        }
+    if isinstance(config, list):
+        return [renumber_shared_objects(value, numbers) for value in config]
+    return config
 
 
 def save_model(model: keras.Model, path: str | os.PathLike[str]) -> None:
@@ -247,6 +266,8 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> None:
             for info, data in members:
                 if info.filename == "metadata.json":
                     data = json.dumps({**json.loads(data), "date_saved": FIXED_SAVE_DATE}).encode()
+                elif info.filename == "config.json":
+                    data = json.dumps(renumber_shared_objects(json.loads(data))).encode()
                 entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
                 entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
                 fixed.writestr(entry, data)
