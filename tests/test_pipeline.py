@@ -75,9 +75,14 @@ def repo_env(repo: Path) -> dict[str, str]:
     return env
 
 
+def stages_run(output: str) -> set[str]:
+    """The stages a `dvc repro` output says it ran."""
+    return set(re.findall(r"Running stage '(\w+)'", output))
+
+
 def repro(repo: Path, *flags: str) -> set[str]:
     """Run `dvc repro`; return the stages that actually ran."""
-    return set(re.findall(r"Running stage '(\w+)'", run(repo, "dvc", "repro", *flags)))
+    return stages_run(run(repo, "dvc", "repro", *flags))
 
 
 @contextlib.contextmanager
@@ -114,7 +119,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, fixture_archive: Path) ->
     repo = make_repo(tmp_path_factory.mktemp("pipeline"), fixture_archive)
     output = run(repo, "dvc", "repro")
     (repo.parent / FIRST_RUN_LOG).write_text(output)
-    yield repo, set(re.findall(r"Running stage '(\w+)'", output))
+    yield repo, stages_run(output)
 
 
 def test_first_run_runs_every_stage(pipeline: tuple[Path, set[str]]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from imdb_sentiment.io import PipelineError, read_json, write_json
@@ -26,9 +25,7 @@ def updated_record(record: Mapping[str, Any], stage: str, seconds: float, machin
 def record_stage_run(path: str | os.PathLike[str], stage: str, seconds: float, machine: Mapping[str, Any]) -> None:
     """Write ``stage``'s timing and the machine it ran on into the run record at ``path``."""
     try:
-        record = read_json(path) if Path(path).is_file() else {}
-    except PipelineError:  # an unreadable record is replaced, not fatal: it holds no results
+        record = read_json(path)
+    except PipelineError:  # missing or unreadable: start afresh, it holds no results
         record = {}
-    if not isinstance(record, dict):
-        record = {}
-    write_json(path, updated_record(record, stage, seconds, machine))
+    write_json(path, updated_record(record if isinstance(record, dict) else {}, stage, seconds, machine))
