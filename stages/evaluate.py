@@ -1,13 +1,13 @@
-"""Stage evaluate: the trained model on every test review; metrics, confusion matrix, ROC."""
+"""Stage evaluate: the ensemble and each member on every test review; metrics, confusion matrix, ROC."""
 
 import argparse
 import logging
 
 from dvclive import Live
 
+from imdb_sentiment.classifier import load_ensemble
 from imdb_sentiment.evaluation import binary_metrics
 from imdb_sentiment.io import load_npz, write_json
-from imdb_sentiment.models import load_model
 from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("evaluate")
@@ -15,24 +15,30 @@ log = logging.getLogger("evaluate")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--test", required=True, help="padded test reviews (.npz)")
+    parser.add_argument("--model", required=True, help="the ensemble (.zip)")
+    parser.add_argument("--test", required=True, help="encoded test reviews (.npz)")
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--plots-dir", required=True, help="confusion matrix and ROC for dvc plots")
-    parser.add_argument("--batch-size", type=int, default=1024)
     args = parser.parse_args()
 
     test = load_npz(args.test)
-    model = load_model(args.model)
-    probabilities = model.predict(test["x"], batch_size=args.batch_size, verbose=0).ravel()
-    scores = binary_metrics(test["y"], probabilities)
+    labels = test["labels"]
+    classifier = load_ensemble(args.model)
+    members = classifier.member_probabilities(test["ids"], test["offsets"])
+    probabilities = classifier.stacker.combine(members)
+    scores = binary_metrics(labels, probabilities)
+    scores["members"] = {name: binary_metrics(labels, p) for name, p in members.items()}
     write_json(args.metrics, scores)
     with Live(dir=args.plots_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
         live.log_sklearn_plot(
-            "confusion_matrix", test["y"], (probabilities >= 0.5).astype(int), name="confusion_matrix.json"
+            "confusion_matrix", labels, (probabilities >= 0.5).astype(int), name="confusion_matrix.json"
         )
-        live.log_sklearn_plot("roc", test["y"], probabilities, name="roc.json")
-    log.info("test: %s", scores)
+        live.log_sklearn_plot("roc", labels, probabilities, name="roc.json")
+    log.info(
+        "test accuracy %.4f (%s)",
+        scores["accuracy"],
+        ", ".join(f"{n} {s['accuracy']:.4f}" for n, s in scores["members"].items()),
+    )
 
 
 if __name__ == "__main__":

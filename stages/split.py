@@ -16,6 +16,7 @@ def main() -> None:
     parser.add_argument("padded", help="padded train reviews (.npz)")
     parser.add_argument("--train", required=True)
     parser.add_argument("--val", required=True)
+    parser.add_argument("--index", required=True, help="row positions of both splits in the train reviews (.npz)")
     args = parser.parse_args()
     p = load_params(SplitParams)
 
@@ -26,6 +27,9 @@ def main() -> None:
         raise PipelineError(f"params.yaml: {exc}") from exc
     save_npz(args.train, {"x": data["x"][train_idx], "y": data["y"][train_idx]})
     save_npz(args.val, {"x": data["x"][val_idx], "y": data["y"][val_idx]})
+    # The members that read unpadded reviews take their split from here, so every member's
+    # validation scores are for the same reviews in the same order.
+    save_npz(args.index, {"train": train_idx, "val": val_idx})
     log.info("train %d, validation %d (%.1f%% positive)", train_idx.size, val_idx.size, 100 * data["y"][val_idx].mean())
 
 

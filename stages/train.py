@@ -6,8 +6,9 @@ import time
 
 from dvclive import Live
 
+from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
-from imdb_sentiment.io import load_npy, load_npz, save_npy, write_json
+from imdb_sentiment.io import PipelineError, load_npy, load_npz, save_npy, write_json
 from imdb_sentiment.models import embedding_weights, save_model
 from imdb_sentiment.params import TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
@@ -22,9 +23,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True)
     parser.add_argument("--val", required=True)
+    parser.add_argument("--index", required=True, help="row positions of the validation reviews (.npz)")
     parser.add_argument("--embedding", required=True, help="initial embedding matrix (.npy)")
     parser.add_argument("--model", required=True, help="trained model (.keras)")
     parser.add_argument("--trained-embedding", required=True, help="trained Embedding weights (.npy)")
+    parser.add_argument("--val-scores", required=True, help="validation probabilities before any refit (.npz)")
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--live-dir", required=True, help="DVCLive per-epoch logs")
     parser.add_argument("--curves", required=True, help="training curves (.png)")
@@ -34,6 +37,9 @@ def main() -> None:
     p = load_params(TrainParams)
 
     train_set, val_set = load_npz(args.train), load_npz(args.val)
+    val_index = load_npz(args.index)["val"]
+    if val_index.size != val_set["y"].size:
+        raise PipelineError(f"{args.index}: {val_index.size} validation rows, but {args.val} holds {val_set['y'].size}")
     matrix = load_npy(args.embedding)
     started = time.perf_counter()
     with Live(dir=args.live_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
@@ -49,6 +55,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
 
     save_model(result.model, args.model)
+    MemberScores(val_index, val_set["y"], result.val_probabilities).save(args.val_scores)
     save_npy(args.trained_embedding, embedding_weights(result.model))
     plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")
     best = result.best_epoch - 1

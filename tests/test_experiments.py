@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imdb_sentiment.params import EmbeddingParams, PadParams, TrainParams, VocabParams, parse_group, read_params_file
+from imdb_sentiment.params import (
+    EmbeddingParams,
+    EnsembleParams,
+    PadParams,
+    TrainParams,
+    VocabParams,
+    parse_group,
+    read_params_file,
+)
 
 REPO = Path(__file__).parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -33,7 +41,7 @@ def test_each_experiment_is_a_valid_parameter_set(definitions: str, name: str) -
             target = target[key]
         assert keys[-1] in target, f"{dotted} is not a key of params.yaml"
         target[keys[-1]] = value
-    for model in (VocabParams, PadParams, EmbeddingParams, TrainParams):
+    for model in (VocabParams, PadParams, EmbeddingParams, TrainParams, EnsembleParams):
         parse_group(params, model.group, model)
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.pipeline
 REPO = Path(__file__).parents[1]
 ALL_STAGES = {
     "download", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
-    "build_embedding", "train", "evaluate", "export_word2vec",
+    "build_embedding", "train", "train_ngrams", "combine", "evaluate", "export_word2vec",
 }  # fmt: skip
 FIRST_RUN_LOG = "first-run.log"  # beside the fixture repo: what the first `dvc repro` printed
 TINY_PARAMS: dict[str, Any] = {
@@ -197,9 +197,16 @@ def test_nothing_reruns_when_nothing_changed(pipeline: tuple[Path, set[str]]) ->
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("train.epochs", 5, {"train", "evaluate", "export_word2vec"}),
-        ("pad.padding", "post", {"pad", "split", "train", "evaluate", "export_word2vec"}),
-        ("word2vec.epochs", 3, {"train_word2vec", "build_embedding", "train", "evaluate", "export_word2vec"}),
+        ("train.epochs", 5, {"train", "combine", "evaluate", "export_word2vec"}),
+        # the split's rows stay the same, so the n-gram member is not retrained
+        ("pad.padding", "post", {"pad", "split", "train", "combine", "evaluate", "export_word2vec"}),
+        (
+            "word2vec.epochs",
+            3,
+            {"train_word2vec", "build_embedding", "train", "combine", "evaluate", "export_word2vec"},
+        ),
+        ("ngrams.C", 0.5, {"train_ngrams", "combine", "evaluate"}),
+        ("ensemble.C", 0.5, {"combine", "evaluate"}),
     ],
 )
 def test_a_param_change_reruns_exactly_its_stages(
@@ -216,19 +223,23 @@ def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> Non
     from imdb_sentiment.predict import load_classifier
 
     repo, _ = pipeline
-    classifier = load_classifier(
+    ensemble = load_classifier(repo / "data/ensemble.zip")  # self-contained: no vocab or params needed
+    keras_only = load_classifier(
         repo / "data/model.keras", vocab_path=repo / "data/vocab.json", params_path=repo / "params.yaml"
     )
     rng = np.random.default_rng(123)
     positive = [synthetic_review(rng, 1) for _ in range(20)]
     negative = [synthetic_review(rng, 0) for _ in range(20)]
-    assert (classifier.predict(positive) > 0.5).all()
-    assert (classifier.predict(negative) < 0.5).all()
-    assert list(classifier.predict_label(["great wonderful love", "awful boring waste"])) == [1, 0]
     odd = ["", "ünïcödé ★ 映画 great", "great " * 5000]  # empty, non-ASCII, far longer than maxlen
-    assert classifier.encode(odd).shape == (3, classifier.maxlen)
-    assert classifier.predict(odd).shape == (3,)
-    assert classifier.predict([]).shape == (0,)
+    assert keras_only.encode(odd).shape == (3, keras_only.maxlen)
+    for classifier in (ensemble, keras_only):
+        assert (classifier.predict(positive) > 0.5).all()
+        assert (classifier.predict(negative) < 0.5).all()
+        assert list(classifier.predict_label(["great wonderful love", "awful boring waste"])) == [1, 0]
+        assert classifier.predict(odd).shape == (3,)
+        assert classifier.predict([]).shape == (0,)
+    # one review scores the same alone as in a batch
+    assert ensemble.predict(positive[:1])[0] == pytest.approx(ensemble.predict(positive)[0], abs=1e-6)
 
 
 def predict_cli(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -388,10 +399,15 @@ DATA_OUTPUTS = [
     "data/padded/test.npz",
     "data/split/train.npz",
     "data/split/val.npz",
+    "data/split/index.npz",
     "data/word2vec/vectors.bin",
     "data/embedding.npy",
     "data/trained_embedding.npy",
     "data/model.keras",  # saved with fixed timestamps (models.save_model)
+    "data/val_scores/keras.npz",
+    "data/members/ngrams.npz",
+    "data/val_scores/ngrams.npz",
+    "data/ensemble.zip",
     "data/word2vec.txt",
     "metrics/evaluate.json",
 ]

@@ -74,9 +74,9 @@ def main(argv: list[str] | None = None) -> None:
     predict.add_argument("--file", help="reviews, one per line ('-' for stdin)")
     predict.add_argument("--output", help="write predictions here (.csv or .jsonl) instead of stdout")
     predict.add_argument("--format", choices=["csv", "jsonl"], help="default: from --output's extension, else csv")
-    predict.add_argument("--model", default="data/model.keras")
-    predict.add_argument("--vocab", default="data/vocab.json")
-    predict.add_argument("--params", default="params.yaml")
+    predict.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
+    predict.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
+    predict.add_argument("--params", default="params.yaml", help="padding for a .keras model only")
     args = parser.parse_args(argv)
     try:
         predict_command(args)

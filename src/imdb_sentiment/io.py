@@ -97,14 +97,21 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         raise PipelineError(f"{path} is not valid JSON: {exc}") from exc
 
 
+def write_zip(path: str | os.PathLike[str], entries: Mapping[str, bytes]) -> None:
+    """An uncompressed zip, entries in name order with a fixed timestamp: bytes depend on content only."""
+    with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(entries):
+            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_EPOCH), entries[name])
+
+
 def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
     """Write arrays as an uncompressed .npz whose bytes depend only on the arrays."""
-    with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name in sorted(arrays):
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]))
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
-            archive.writestr(info, buffer.getvalue())
+    entries = {}
+    for name, array in arrays.items():
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, np.ascontiguousarray(array))
+        entries[f"{name}.npy"] = buffer.getvalue()
+    write_zip(path, entries)
 
 
 def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

@@ -137,6 +137,27 @@ class TrainParams(_Group):
     nbsvm: NbsvmParams
 
 
+class NgramParams(_Group):
+    group: ClassVar[str] = "ngrams"
+    max_n: Annotated[int, Field(ge=1, le=3)]  # longest n-gram; keys are exact int64s, so at most 3
+    min_df: PositiveInt  # keep n-grams found in at least this many training reviews
+    C: PositiveFloat  # inverse L2 strength of the logistic regression
+    refit_full: bool  # refit on train + validation after scoring validation
+
+
+class EnsembleParams(_Group):
+    group: ClassVar[str] = "ensemble"
+    members: Annotated[list[Literal["keras", "ngrams"]], Field(min_length=1)]
+    C: PositiveFloat  # inverse L2 strength of the stacker
+    cv_folds: Annotated[int, Field(ge=2)]  # folds within validation for the ensemble's own accuracy
+
+    @model_validator(mode="after")
+    def _members_once(self) -> EnsembleParams:
+        if len(set(self.members)) != len(self.members):
+            raise ValueError(f"ensemble.members lists a member twice: {self.members}")
+        return self
+
+
 class ExportParams(_Group):
     group: ClassVar[str] = "export"
     probe_words: list[str]

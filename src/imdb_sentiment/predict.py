@@ -1,4 +1,8 @@
-"""Score new reviews with the trained model, exactly as the pipeline prepared its inputs."""
+"""Score new reviews with a trained model, exactly as the pipeline prepared its inputs.
+
+The default model is the ensemble (``data/ensemble.zip``, self-contained). A bare Keras model
+(``.keras``) also works, with the vocabulary and padding of the run beside it.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from imdb_sentiment.classifier import EnsembleClassifier, load_ensemble
 from imdb_sentiment.io import PipelineError, read_json
 from imdb_sentiment.params import PadParams, load_params
 from imdb_sentiment.sequences import pad_sequences
 from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import encode
 
-DEFAULT_MODEL = "data/model.keras"
+DEFAULT_MODEL = "data/ensemble.zip"
 DEFAULT_VOCAB = "data/vocab.json"
 DEFAULT_PARAMS = "params.yaml"
 
@@ -56,10 +61,13 @@ def load_classifier(
     *,
     vocab_path: str | os.PathLike[str] = DEFAULT_VOCAB,
     params_path: str | os.PathLike[str] = DEFAULT_PARAMS,
-) -> Classifier:
-    """Load the pipeline's model; maxlen comes from the model, padding from params.yaml."""
+) -> Classifier | EnsembleClassifier:
+    """Load a model with ``.predict(texts)``: the ensemble (.zip) as it is, or a Keras model
+    (.keras), whose maxlen comes from the model and vocabulary and padding from beside it."""
     if not Path(path).is_file():
         raise PipelineError(f"no trained model at {path}: run `dvc repro` (or `dvc pull`) first")
+    if str(path).endswith(".zip"):
+        return load_ensemble(path)
     from imdb_sentiment.models import load_model  # imports Keras: only when a model is loaded
 
     model = load_model(path)

@@ -42,6 +42,7 @@ class TrainingResult:
     history: dict[str, list[float]]  # per epoch of the run with validation
     best_epoch: int  # 1-based epoch with the lowest val_loss
     refit_epochs: int  # epochs of the final refit on train + validation; 0 when none
+    val_probabilities: np.ndarray  # of the best epoch's model, before any refit: the ensemble's input
 
 
 def train(
@@ -83,8 +84,9 @@ def train(
     )
     history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
     best_epoch = int(np.argmin(history["val_loss"])) + 1
+    val_probabilities = model.predict(x_val, batch_size=p.batch_size, verbose=0).ravel()
     if not p.refit_full:
-        return TrainingResult(model, history, best_epoch, refit_epochs=0)
+        return TrainingResult(model, history, best_epoch, refit_epochs=0, val_probabilities=val_probabilities)
 
     log.info("refitting %s on train + validation for %d epochs", p.model, best_epoch)
     set_determinism(p.seed)
@@ -99,4 +101,4 @@ def train(
         batch_size=p.batch_size,
         verbose=2,
     )
-    return TrainingResult(model, history, best_epoch, refit_epochs=best_epoch)
+    return TrainingResult(model, history, best_epoch, refit_epochs=best_epoch, val_probabilities=val_probabilities)

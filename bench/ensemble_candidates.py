@@ -1,0 +1,102 @@
+"""Ensemble candidates on the validation split only, from the pipeline's own outputs.
+
+    uv run python bench/ensemble_candidates.py   # after `dvc repro`
+
+Each candidate member is fitted on the train split (data/split/index.npz) and scores the
+validation reviews; every subset of members is then stacked as stage combine does, its
+accuracy cross-validated within validation. Test reviews are never read. Results, with each
+candidate's fitting seconds, go to the "ensemble" section of metrics/model_selection.json.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
+from imdb_sentiment.ensemble import MemberScores, cross_validated_accuracy
+from imdb_sentiment.io import load_npz, read_json
+from imdb_sentiment.ngrams import fit_ngram_model, select_rows
+from imdb_sentiment.text import tokenize
+
+REPO = Path(__file__).resolve().parents[1]
+CV = {"c": 1.0, "folds": 10, "seed": 0}
+NGRAM_VARIANTS = {  # name: (max_n, min_df, C); the default is ngrams-3
+    "ngrams-3": (3, 2, 1.0),
+    "ngrams-2": (2, 2, 1.0),
+    "ngrams-3-mindf1": (3, 1, 1.0),
+    "ngrams-3-C0.1": (3, 2, 0.1),
+    "ngrams-3-C10": (3, 2, 10.0),
+}
+DOC2VEC = {"vector_size": 100, "epochs": 10, "negative": 5, "sample": 1e-4, "min_count": 2, "seed": 1}
+INFER_EPOCHS = 10
+
+
+def ngram_candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float]]:
+    encoded = load_npz(REPO / "data/encoded/train.npz")
+    ids, offsets, labels = encoded["ids"], encoded["offsets"], encoded["labels"]
+    base = len(read_json(REPO / "data/vocab.json"))
+    out = {}
+    for name, (max_n, min_df, c) in NGRAM_VARIANTS.items():
+        started = time.perf_counter()
+        model = fit_ngram_model(
+            *select_rows(ids, offsets, split["train"]),
+            labels[split["train"]],
+            base=base,
+            max_n=max_n,
+            min_df=min_df,
+            c=c,
+        )
+        out[name] = (model.predict(*select_rows(ids, offsets, split["val"])), time.perf_counter() - started)
+    return out
+
+
+def doc2vec_candidate(split: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
+    """PV-DBOW on train-split + unlabeled text; validation gets inferred vectors, as test would."""
+    reviews = pd.read_parquet(REPO / "data/raw/reviews.parquet", columns=["split", "label", "text"])
+    train = reviews[reviews.split == "train"].reset_index(drop=True)
+    tokens = [tokenize(text) for text in train.text]
+    unlabeled = [tokenize(text) for text in reviews.loc[reviews.split == "unsup", "text"]]
+    started = time.perf_counter()
+    model = train_doc2vec([tokens[i] for i in split["train"]] + unlabeled, **DOC2VEC)
+    train_vectors = model.dv.vectors[: split["train"].size]
+    head = fit_doc_vector_classifier(
+        model, train_vectors, train.label.to_numpy()[split["train"]], c=0.1, infer_epochs=INFER_EPOCHS
+    )
+    probabilities = head.predict([tokens[i] for i in split["val"]])
+    return probabilities, time.perf_counter() - started
+
+
+def main() -> None:
+    split = load_npz(REPO / "data/split/index.npz")
+    pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in ("keras", "ngrams")}
+    labels = pipeline["keras"].labels
+    run = read_json(REPO / "metrics/run.json")
+    scores = {"keras": (pipeline["keras"].probabilities, run["stages"]["train"]["seconds"])}
+    scores |= ngram_candidates(split)
+    scores["doc2vec-dbow-100d"] = doc2vec_candidate(split)
+    members = {name: MemberScores(split["val"], labels, p) for name, (p, _) in scores.items()}
+    candidates = {
+        name: {"val_accuracy": round(float(np.mean((p >= 0.5) == labels)), 4), "seconds": round(seconds, 1)}
+        for name, (p, seconds) in scores.items()
+    }
+    combos = {}
+    for size in (2, 3):
+        for combo in itertools.combinations(members, size):
+            if "keras" in combo and sum(name.startswith("ngrams") for name in combo) <= 1:
+                subset = {name: members[name] for name in combo}
+                combos[" + ".join(combo)] = round(cross_validated_accuracy(subset, **CV), 4)
+    out = REPO / "metrics/model_selection.json"
+    selection = json.loads(out.read_text())
+    selection["ensemble"] = {"candidates": candidates, "stacked_val_accuracy": combos, "doc2vec": DOC2VEC}
+    out.write_text(json.dumps(selection, indent=2) + "\n")
+    print(json.dumps(selection["ensemble"], indent=2))
+
+
+if __name__ == "__main__":
+    main()

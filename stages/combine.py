@@ -1,0 +1,65 @@
+"""Stage combine: fit the stacker on the members' validation scores; save the ensemble as one file."""
+
+import argparse
+import logging
+
+import numpy as np
+
+from imdb_sentiment.classifier import Preprocessing, save_ensemble
+from imdb_sentiment.ensemble import MemberScores, check_aligned, cross_validated_accuracy, fit_stacker
+from imdb_sentiment.io import read_json, write_json
+from imdb_sentiment.params import EnsembleParams, PadParams, load_params
+from imdb_sentiment.stage import run_stage
+
+log = logging.getLogger("combine")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--keras", required=True, help="the Keras member (.keras) and its validation scores (.npz)", nargs=2
+    )
+    parser.add_argument(
+        "--ngrams", required=True, help="the n-gram member (.npz) and its validation scores (.npz)", nargs=2
+    )
+    parser.add_argument("--vocab", required=True)
+    parser.add_argument("--stats", required=True, help="length statistics holding maxlen (.json)")
+    parser.add_argument("--out", required=True, help="the ensemble (.zip)")
+    parser.add_argument("--metrics", required=True)
+    args = parser.parse_args()
+    p, pad = load_params(EnsembleParams), load_params(PadParams)
+
+    files = {"keras": args.keras, "ngrams": args.ngrams}
+    scores = {name: MemberScores.load(files[name][1]) for name in p.members}
+    _, labels = check_aligned(scores)
+    stacker = fit_stacker(scores, p.C)
+    accuracy = cross_validated_accuracy(scores, p.C, p.cv_folds, seed=0) if len(scores) > 1 else None
+    preprocessing = Preprocessing(
+        read_json(args.vocab), int(read_json(args.stats)["maxlen"]), pad.padding, pad.truncating
+    )
+    save_ensemble(args.out, stacker, {name: files[name][0] for name in p.members}, preprocessing)
+
+    members = {
+        name: {
+            "weight": weight,
+            "val_accuracy": round(float(np.mean((scores[name].probabilities >= 0.5) == labels)), 6),
+        }
+        for name, weight in zip(stacker.members, stacker.weights, strict=True)
+    }
+    single = members[p.members[0]]["val_accuracy"]
+    write_json(
+        args.metrics,
+        {
+            "val_accuracy": round(accuracy, 6) if accuracy is not None else single,
+            "val_accuracy_method": f"{p.cv_folds}-fold cross-validation within validation"
+            if accuracy
+            else "the member's own",
+            "bias": stacker.bias,
+            "members": members,
+        },
+    )
+    log.info("ensemble of %s: validation accuracy %s; weights %s", ", ".join(p.members), accuracy, stacker.weights)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,91 @@
+"""The n-gram member: exact keys, binary features, NB ratios, a model that learns and round-trips."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imdb_sentiment.io import PipelineError
+from imdb_sentiment.ngrams import (
+    NgramModel,
+    binary_features,
+    build_key_tables,
+    fit_ngram_model,
+    nb_log_count_ratios,
+    ngram_keys,
+    select_rows,
+)
+from imdb_sentiment.sequences import pack
+
+
+def test_keys_never_span_two_reviews() -> None:
+    ids, offsets = pack([[1, 5, 6], [1, 7]])
+    rows, keys = ngram_keys(ids, offsets, 2, base=10)
+    assert rows.tolist() == [0, 0, 1] and keys.tolist() == [15, 56, 17]
+    rows, keys = ngram_keys(ids, offsets, 3, base=10)
+    assert rows.tolist() == [0] and keys.tolist() == [156]
+
+
+def test_keys_refuse_a_base_that_overflows() -> None:
+    ids, offsets = pack([[1, 2, 3]])
+    with pytest.raises(ValueError, match="int64"):
+        ngram_keys(ids, offsets, 3, base=3_000_000)
+
+
+def test_features_are_binary_and_skip_unknown_ngrams() -> None:
+    ids, offsets = pack([[1, 4, 4, 4], [1, 5]])
+    tables = build_key_tables(ids, offsets, max_n=2, base=10, min_df=1)
+    assert tables[0].tolist() == [1, 4, 5] and tables[1].tolist() == [14, 15, 44]
+    x = binary_features(*pack([[1, 4, 4, 9]]), tables, base=10)
+    assert x.shape == (1, 6) and x.toarray().tolist() == [[1, 1, 0, 1, 0, 1]]  # 4 once; 9 and 49 unknown
+
+
+def test_min_df_drops_rare_ngrams() -> None:
+    ids, offsets = pack([[1, 4], [1, 4], [1, 5]])
+    tables = build_key_tables(ids, offsets, max_n=2, base=10, min_df=2)
+    assert tables[0].tolist() == [1, 4] and tables[1].tolist() == [14]
+
+
+def test_nb_ratios_sign_follows_the_class() -> None:
+    ids, offsets = pack([[2], [2], [3]])
+    tables = build_key_tables(ids, offsets, max_n=1, base=10, min_df=1)
+    ratios = nb_log_count_ratios(binary_features(ids, offsets, tables, 10), np.array([1, 1, 0]))
+    assert ratios[0] > 0 > ratios[1]
+
+
+def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reviews of neutral ids 10..49 with one label-bearing bigram: (20, 21) positive, (21, 20) negative."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    reviews = []
+    for label in labels:
+        words = list(rng.integers(10, 50, 12))
+        words[5:5] = [20, 21] if label else [21, 20]
+        reviews.append([1, *words])
+    ids, offsets = pack(reviews)
+    return ids, offsets, labels
+
+
+def test_the_model_learns_word_order_from_bigrams(tmp_path: Path) -> None:
+    ids, offsets, labels = synthetic(400, seed=0)
+    model = fit_ngram_model(ids, offsets, labels, base=50, max_n=2, min_df=1, c=1.0)
+    test_ids, test_offsets, test_labels = synthetic(200, seed=1)
+    assert np.mean((model.predict(test_ids, test_offsets) >= 0.5) == test_labels) > 0.95
+    model.save(tmp_path / "ngrams.npz")
+    loaded = NgramModel.load(tmp_path / "ngrams.npz")
+    np.testing.assert_array_equal(loaded.predict(test_ids, test_offsets), model.predict(test_ids, test_offsets))
+    unigrams = fit_ngram_model(ids, offsets, labels, base=50, max_n=1, min_df=1, c=1.0)
+    assert np.mean((unigrams.predict(test_ids, test_offsets) >= 0.5) == test_labels) < 0.75  # order is invisible
+
+
+def test_select_rows_keeps_the_given_order() -> None:
+    ids, offsets = pack([[1, 2], [1, 3, 3], [1]])
+    picked = select_rows(ids, offsets, np.array([2, 0]))
+    assert picked[0].tolist() == [1, 1, 2] and picked[1].tolist() == [0, 1, 3]
+
+
+def test_loading_something_else_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, x=np.zeros(3))
+    with pytest.raises(PipelineError, match=r"other\.npz: not an n-gram model"):
+        NgramModel.load(path)
