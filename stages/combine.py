@@ -46,14 +46,15 @@ def main() -> None:
         }
         for name, weight in zip(stacker.members, stacker.weights, strict=True)
     }
-    single = members[p.members[0]]["val_accuracy"]
+    if accuracy is None:  # one member, passed through: its own validation accuracy
+        accuracy, method = members[p.members[0]]["val_accuracy"], "the member's own"
+    else:
+        method = f"{p.cv_folds}-fold cross-validation within validation"
     write_json(
         args.metrics,
         {
-            "val_accuracy": round(accuracy, 6) if accuracy is not None else single,
-            "val_accuracy_method": f"{p.cv_folds}-fold cross-validation within validation"
-            if accuracy
-            else "the member's own",
+            "val_accuracy": round(accuracy, 6),
+            "val_accuracy_method": method,
             "bias": stacker.bias,
             "members": members,
         },

@@ -63,10 +63,37 @@ def test_split_larger_than_the_train_set(tmp_path: Path) -> None:
 
     save_npz(tmp_path / "padded.npz", {"x": np.zeros((20, 5), dtype=np.int32), "y": np.zeros(20, dtype=np.int8)})
     write_params(tmp_path, "split", {"val_size": 20})
-    done = run_stage(tmp_path, "split.py", "padded.npz", "--train", "train.npz", "--val", "val.npz")
+    done = run_stage(
+        tmp_path, "split.py", "padded.npz", "--train", "train.npz", "--val", "val.npz", "--index", "index.npz"
+    )
     assert done.returncode == 1
     assert "split.val_size must be between 1 and 19" in done.stderr
-    assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("val*"))
+    assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("val*")) and not list(tmp_path.glob("index*"))
+
+
+def test_combine_refuses_members_scored_on_other_reviews(tmp_path: Path) -> None:
+    """Validation scores of two members must be for the same reviews in the same order."""
+    import numpy as np
+
+    from imdb_sentiment.ensemble import MemberScores
+
+    labels = np.array([0, 1, 0, 1, 1, 0], dtype=np.int8)
+    probabilities = np.linspace(0.1, 0.9, 6)
+    MemberScores(np.arange(6), labels, probabilities).save(tmp_path / "keras_val.npz")
+    MemberScores(np.arange(6)[::-1], labels[::-1], probabilities).save(tmp_path / "ngrams_val.npz")
+    for name in ("model.keras", "ngrams.npz"):
+        (tmp_path / name).write_bytes(b"member")
+    (tmp_path / "vocab.json").write_text(json.dumps({"<PAD>": 0}))
+    (tmp_path / "stats.json").write_text(json.dumps({"maxlen": 10}))
+    write_params(tmp_path, "ensemble", {})
+    done = run_stage(
+        tmp_path, "combine.py", "--keras", "model.keras", "keras_val.npz", "--ngrams", "ngrams.npz", "ngrams_val.npz",
+        "--vocab", "vocab.json", "--stats", "stats.json", "--out", "ensemble.zip", "--metrics", "ensemble.json",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "validation rows of member 'ngrams' differ from those of 'keras'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "ensemble.zip").exists() and not (tmp_path / "ensemble.json").exists()
 
 
 def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path: Path, fixture_archive: Path) -> None:
