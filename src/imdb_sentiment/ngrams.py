@@ -8,7 +8,10 @@ are the digits of one int64 in base ``base``. Each order keeps its own sorted ke
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,21 +55,43 @@ def build_key_tables(ids: np.ndarray, offsets: np.ndarray, max_n: int, base: int
     return tables
 
 
+def present_features(
+    ids: np.ndarray, offsets: np.ndarray, tables: Sequence[Any], base: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(review row, column) of every known n-gram present in a review, each pair once.
+
+    Hash lookups (pandas' Index) rather than binary search: millions of keys in random order
+    against a table of a million would miss the cache at every step. Looked up first and
+    deduplicated after, one order at a time (their columns are disjoint), by sorting
+    row * columns + column, which always fits in an int64.
+    """
+    import pandas as pd
+
+    n_columns = max(sum(table.size for table in tables), 1)
+    pairs, start = [], 0
+    for order, table in enumerate(tables, start=1):
+        rows, keys = ngram_keys(ids, offsets, order, base)
+        pos = (table if isinstance(table, pd.Index) else pd.Index(table)).get_indexer(keys)
+        known = pos >= 0
+        pair = np.sort(rows[known] * n_columns + pos[known] + start)
+        first = np.ones(pair.size, dtype=bool)
+        first[1:] = pair[1:] != pair[:-1]
+        pairs.append(pair[first])
+        start += table.size
+    unique = np.concatenate(pairs) if pairs else np.zeros(0, dtype=np.int64)
+    return unique // n_columns, unique % n_columns
+
+
 def binary_features(ids: np.ndarray, offsets: np.ndarray, tables: list[np.ndarray], base: int) -> sp.csr_matrix:
     """Reviews x n-grams presence matrix (float32 0/1); n-grams not in the tables are dropped."""
     n_reviews = offsets.size - 1
-    row_parts, col_parts, start = [], [], 0
-    for order, table in enumerate(tables, start=1):
-        rows, keys = _unique_pairs(*ngram_keys(ids, offsets, order, base))
-        pos = np.searchsorted(table, keys)
-        pos[pos == table.size] = 0
-        known = table[pos] == keys if table.size else np.zeros(keys.size, dtype=bool)
-        row_parts.append(rows[known])
-        col_parts.append(pos[known] + start)
-        start += table.size
-    rows, cols = np.concatenate(row_parts), np.concatenate(col_parts)
+    rows, cols = present_features(ids, offsets, tables, base)
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    indptr = np.zeros(n_reviews + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_reviews), out=indptr[1:])
     data = np.ones(rows.size, dtype=np.float32)
-    return sp.csr_matrix((data, (rows, cols)), shape=(n_reviews, start))
+    return sp.csr_matrix((data, cols, indptr), shape=(n_reviews, sum(t.size for t in tables)))
 
 
 def nb_log_count_ratios(x: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -85,9 +110,17 @@ class NgramModel:
     bias: float
     base: int
 
+    @cached_property
+    def lookups(self) -> list[Any]:
+        """The tables as hashed pandas Indexes, built once: a request of one review stays cheap."""
+        import pandas as pd
+
+        return [pd.Index(table) for table in self.tables]
+
     def decision(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Log-odds that each review is positive."""
-        return binary_features(ids, offsets, self.tables, self.base) @ self.weights + self.bias
+        """Log-odds that each review is positive: the sum of its present n-grams' weights."""
+        rows, cols = present_features(ids, offsets, self.lookups, self.base)
+        return np.bincount(rows, weights=self.weights[cols], minlength=offsets.size - 1) + self.bias
 
     def predict(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Probability that each review is positive."""
