@@ -95,9 +95,12 @@ def main() -> None:
             subprocess.run(["dvc", "checkout", "-q"], cwd=REPO, check=True)
     if rows:
         out = Path(args.out)
-        if args.only and out.exists():  # a partial rerun updates its rows, keeps the others
-            rows = {**json.loads(out.read_text())["experiments"], **rows}
-        out.write_text(json.dumps({"experiments": rows, "findings": findings(rows)}, indent=2) + "\n")
+        # other sections (bench/ensemble_candidates.py writes "ensemble") are kept
+        previous = json.loads(out.read_text()) if out.exists() else {}
+        if args.only:  # a partial rerun updates its rows, keeps the others
+            rows = {**previous.get("experiments", {}), **rows}
+        result = {**previous, "experiments": rows, "findings": findings(rows)}
+        out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":
