@@ -6,6 +6,7 @@ import time
 
 from dvclive import Live
 
+from imdb_sentiment.collapse import COLLAPSE_CAUSES, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
 from imdb_sentiment.io import PipelineError, load_npy, load_npz, save_npy, write_json
@@ -59,6 +60,15 @@ def main() -> None:
     save_npy(args.trained_embedding, embedding_weights(result.model))
     plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")
     best = result.best_epoch - 1
+    collapsed = collapse_signs(result.val_probabilities, result.history["val_loss"][best])
+    if collapsed:
+        log.warning(
+            '%s looks collapsed to one answer: %s. Likely causes: %s. Flagged as "collapsed": true in %s.',
+            p.model,
+            "; ".join(collapsed),
+            "; ".join(COLLAPSE_CAUSES),
+            args.metrics,
+        )
     write_json(
         args.metrics,
         {
@@ -70,6 +80,7 @@ def main() -> None:
             "val_loss": round(result.history["val_loss"][best], 6),
             "val_accuracy": round(result.history["val_accuracy"][best], 6),
             "train_reviews": int(train_set["y"].size + (val_set["y"].size if result.refit_epochs else 0)),
+            "collapsed": bool(collapsed),
         },
     )
     write_json(args.environment, software_record())

@@ -63,3 +63,11 @@ def test_scores_round_trip_and_bad_files_are_named(tmp_path: Path) -> None:
     np.savez(tmp_path / "other.npz", index=np.arange(3))
     with pytest.raises(PipelineError, match=r"other\.npz: not a member's validation scores"):
         MemberScores.load(tmp_path / "other.npz")
+
+
+def test_a_diverged_member_is_named() -> None:
+    scores = members()
+    a = scores["a"]
+    scores["a"] = MemberScores(a.index, a.labels, np.full(a.labels.size, np.nan))
+    with pytest.raises(PipelineError, match=r"member 'a' gave no probability \(NaN\) for 2000 validation reviews"):
+        fit_stacker(scores, c=1.0)

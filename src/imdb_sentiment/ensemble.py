@@ -90,6 +90,13 @@ def fit_stacker(members: Mapping[str, MemberScores], c: float) -> Stacker:
 
     _, labels = check_aligned(members)
     names = tuple(members)
+    for name in names:
+        missing = int(np.sum(~np.isfinite(members[name].probabilities)))
+        if missing:
+            raise PipelineError(
+                f"member '{name}' gave no probability (NaN) for {missing} validation reviews: its training "
+                "diverged (see 'collapsed' in its metrics); lower its learning rate"
+            )
     if len(names) == 1:
         return Stacker(names, (1.0,), 0.0)
     x = np.column_stack([log_odds(members[m].probabilities) for m in names])
