@@ -1,0 +1,43 @@
+"""The ensemble file: one zip that scores raw text alone, and a clear error for anything else."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imdb_sentiment.classifier import Preprocessing, load_ensemble, save_ensemble
+from imdb_sentiment.ensemble import Stacker
+from imdb_sentiment.io import PipelineError
+from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.sequences import pack
+from imdb_sentiment.vocab import encode
+
+VOCAB = {"<PAD>": 0, "<BOS>": 1, "<UNK>": 2, "<UNUSED>": 3, "great": 4, "awful": 5, "film": 6, "the": 7}
+
+
+def test_an_ngram_only_ensemble_scores_raw_text(tmp_path: Path) -> None:
+    texts = ["the great film", "great great", "the awful film", "awful"] * 10
+    labels = np.array([1, 1, 0, 0] * 10)
+    ids, offsets = pack([encode(t.split(), VOCAB) for t in texts])
+    model = fit_ngram_model(ids, offsets, labels, base=len(VOCAB), max_n=2, min_df=1, c=1.0)
+    model.save(tmp_path / "ngrams.npz")
+    for name in ("ensemble.zip", "again.zip"):
+        save_ensemble(
+            tmp_path / name,
+            Stacker(("ngrams",), (1.0,), 0.0),
+            {"ngrams": tmp_path / "ngrams.npz"},
+            Preprocessing(VOCAB, maxlen=10, padding="pre", truncating="pre"),
+        )
+    assert (tmp_path / "ensemble.zip").read_bytes() == (tmp_path / "again.zip").read_bytes()  # no timestamps
+    (tmp_path / "ngrams.npz").unlink()  # the zip alone is enough
+    classifier = load_ensemble(tmp_path / "ensemble.zip")
+    assert list(classifier.predict_label(["A GREAT film!", "The awful, awful film."])) == [1, 0]
+    assert classifier.predict([]).shape == (0,)
+
+
+def test_a_file_that_is_not_an_ensemble_is_named(tmp_path: Path) -> None:
+    (tmp_path / "model.zip").write_bytes(b"not a zip")
+    with pytest.raises(PipelineError, match=r"model\.zip: not an ensemble model file"):
+        load_ensemble(tmp_path / "model.zip")
+    with pytest.raises(PipelineError, match="run `dvc repro`"):
+        load_ensemble(tmp_path / "absent.zip")
