@@ -46,6 +46,12 @@ class Preprocessing:
         return pad_sequences(unpack(ids, offsets), self.maxlen, self.padding, self.truncating)  # type: ignore[arg-type]
 
 
+def keras_probabilities(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
+    """A Keras model's probabilities for padded reviews, in batches (no tf.data, no progress bar)."""
+    batches = [np.asarray(model(x[i : i + batch_size], training=False)).ravel() for i in range(0, len(x), batch_size)]
+    return np.concatenate(batches) if batches else np.zeros(0, dtype=np.float32)
+
+
 def save_ensemble(
     path: str | os.PathLike[str],
     stacker: Stacker,
@@ -83,12 +89,7 @@ class EnsembleClassifier:
             if name == "ngrams":
                 out[name] = model.predict(ids, offsets)
             else:
-                x = self.preprocessing.pad(ids, offsets)
-                batches = [
-                    np.asarray(model(x[i : i + self.batch_size], training=False)).ravel()
-                    for i in range(0, len(x), self.batch_size)
-                ]
-                out[name] = np.concatenate(batches) if batches else np.zeros(0, dtype=np.float32)
+                out[name] = keras_probabilities(model, self.preprocessing.pad(ids, offsets), self.batch_size)
         return out
 
     def predict_encoded(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:

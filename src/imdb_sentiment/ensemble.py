@@ -42,7 +42,8 @@ class MemberScores:
 
 
 def check_aligned(members: Mapping[str, MemberScores]) -> tuple[np.ndarray, np.ndarray]:
-    """The common (index, labels); fail naming the member whose rows or labels differ."""
+    """The common (index, labels); fail naming the member whose rows or labels differ, or
+    whose scores are not all numbers."""
     names = list(members)
     if not names:
         raise PipelineError("no ensemble members given")
@@ -56,6 +57,13 @@ def check_aligned(members: Mapping[str, MemberScores]) -> tuple[np.ndarray, np.n
             )
         if not np.array_equal(other.labels, first.labels):
             raise PipelineError(f"validation labels of member '{name}' differ from those of '{names[0]}'")
+    for name, scores in members.items():
+        missing = int(np.sum(~np.isfinite(scores.probabilities)))
+        if missing:
+            raise PipelineError(
+                f"member '{name}' gave no probability (NaN) for {missing} validation reviews: its training "
+                "diverged (see 'collapsed' in its metrics); lower its learning rate"
+            )
     return first.index, first.labels
 
 
@@ -90,13 +98,6 @@ def fit_stacker(members: Mapping[str, MemberScores], c: float) -> Stacker:
 
     _, labels = check_aligned(members)
     names = tuple(members)
-    for name in names:
-        missing = int(np.sum(~np.isfinite(members[name].probabilities)))
-        if missing:
-            raise PipelineError(
-                f"member '{name}' gave no probability (NaN) for {missing} validation reviews: its training "
-                "diverged (see 'collapsed' in its metrics); lower its learning rate"
-            )
     if len(names) == 1:
         return Stacker(names, (1.0,), 0.0)
     x = np.column_stack([log_odds(members[m].probabilities) for m in names])

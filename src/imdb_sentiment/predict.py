@@ -13,12 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from imdb_sentiment.classifier import EnsembleClassifier, load_ensemble
+from imdb_sentiment.classifier import EnsembleClassifier, Preprocessing, keras_probabilities, load_ensemble
 from imdb_sentiment.io import PipelineError, read_json
 from imdb_sentiment.params import PadParams, load_params
-from imdb_sentiment.sequences import pad_sequences
-from imdb_sentiment.text import tokenize
-from imdb_sentiment.vocab import encode
 
 DEFAULT_MODEL = "data/ensemble.zip"
 DEFAULT_VOCAB = "data/vocab.json"
@@ -27,29 +24,23 @@ DEFAULT_PARAMS = "params.yaml"
 
 @dataclass
 class Classifier:
-    """A trained model with the tokenizer, vocabulary and padding of the run that trained it."""
+    """A Keras model with the tokenizer, vocabulary and padding of the run that trained it."""
 
     model: object  # keras.Model; typed loosely so importing this module stays light
-    vocab: dict[str, int]
-    maxlen: int
-    padding: str
-    truncating: str
+    preprocessing: Preprocessing
     batch_size: int = 1024
+
+    @property
+    def maxlen(self) -> int:
+        return self.preprocessing.maxlen
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Token ids as the model saw them in training: tokenized, reindexed, padded."""
-        ids = [encode(tokenize(text), self.vocab) for text in texts]
-        return pad_sequences(ids, self.maxlen, self.padding, self.truncating)  # type: ignore[arg-type]
+        return self.preprocessing.pad(*self.preprocessing.encode(texts))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Probability that each review is positive, in batches."""
-        if len(texts) == 0:
-            return np.zeros(0, dtype=np.float32)
-        out = [
-            np.asarray(self.model(self.encode(texts[i : i + self.batch_size]), training=False)).ravel()  # type: ignore[operator]
-            for i in range(0, len(texts), self.batch_size)
-        ]
-        return np.concatenate(out)
+        return keras_probabilities(self.model, self.encode(texts), self.batch_size)
 
     def predict_label(self, texts: Sequence[str], threshold: float = 0.5) -> np.ndarray:
         """1 for positive, 0 for negative."""
@@ -73,5 +64,5 @@ def load_classifier(
     model = load_model(path)
     vocab = read_json(vocab_path)
     pad = load_params(PadParams, params_path)
-    maxlen = model.input_shape[1]
-    return Classifier(model=model, vocab=vocab, maxlen=int(maxlen), padding=pad.padding, truncating=pad.truncating)
+    preprocessing = Preprocessing(vocab, int(model.input_shape[1]), pad.padding, pad.truncating)
+    return Classifier(model=model, preprocessing=preprocessing)
