@@ -6,7 +6,7 @@ import time
 
 from dvclive import Live
 
-from imdb_sentiment.collapse import COLLAPSE_CAUSES, collapse_signs
+from imdb_sentiment.collapse import collapse_causes, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
 from imdb_sentiment.io import PipelineError, load_npy, load_npz, save_npy, write_json
@@ -66,7 +66,7 @@ def main() -> None:
             '%s looks collapsed to one answer: %s. Likely causes: %s. Flagged as "collapsed": true in %s.',
             p.model,
             "; ".join(collapsed),
-            "; ".join(COLLAPSE_CAUSES),
+            collapse_causes(p.model),
             args.metrics,
         )
     write_json(
@@ -76,6 +76,7 @@ def main() -> None:
             "parameters": int(result.model.count_params()),
             "epochs_run": len(result.history["loss"]),
             "best_epoch": result.best_epoch,
+            "refit_full": p.settings.refit_full,  # on or off for this model (train.<model>.refit_full)
             "refit_epochs": result.refit_epochs,
             "val_loss": round(result.history["val_loss"][best], 6),
             "val_accuracy": round(result.history["val_accuracy"][best], 6),

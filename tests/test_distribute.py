@@ -19,8 +19,8 @@ SCRIPT = textwrap.dedent(
     from imdb_sentiment.training import distribution_strategy, train
 
     raw = read_params_file("params.yaml")["train"]
-    raw.update(model="fasttext", epochs=4, batch_size=32, early_stopping=0, refit_full=False)
-    raw["fasttext"]["buckets"] = 1009
+    raw.update(model="fasttext", epochs=4, early_stopping=0)
+    raw["fasttext"].update(buckets=1009, batch_size=32, refit_full=False)
     p = parse_group({"train": raw}, "train", TrainParams)
 
     rng = np.random.default_rng(0)

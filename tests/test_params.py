@@ -52,7 +52,20 @@ def test_repository_params_are_valid() -> None:
         (LengthParams, "maxlen", 0, r"length\.maxlen"),
         (LengthParams, "maxlen", "long", r"length\.maxlen.*found 'long'"),
         (TrainParams, "epochs", 0, r"train\.epochs: Input should be greater than 0"),
-        (TrainParams, "batch_size", "512", r"train\.batch_size: Input should be a valid integer \(found '512'\)"),
+        (
+            TrainParams,
+            "cnn.batch_size",
+            "512",
+            r"train\.cnn\.batch_size: Input should be a valid integer \(found '512'\)",
+        ),
+        (TrainParams, "gmp.learning_rate", 0, r"train\.gmp\.learning_rate: Input should be greater than 0"),
+        (TrainParams, "lstm.refit_full", "no", r"train\.lstm\.refit_full: Input should be a valid boolean"),
+        (
+            TrainParams,
+            "learning_rate",
+            0.001,
+            r"train\.learning_rate is now per model: set train\.<model>\.learning_rate",
+        ),
         (TrainParams, "lstm.units", 1.5, r"train\.lstm\.units: Input should be a valid integer"),
         (
             EmbeddingParams,

@@ -42,7 +42,7 @@ TINY_PARAMS: dict[str, Any] = {
     "word2vec.epochs": 2,
     "embedding.dim": 16,
     "train.epochs": 6,
-    "train.batch_size": 32,
+    **{f"train.{model}.batch_size": 32 for model in ("nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp")},
     "train.fasttext.buckets": 1009,
     "train.fasttext.ngram_dim": 8,
     "train.nbsvm.buckets": 1009,
@@ -221,10 +221,10 @@ def test_a_collapsed_model_is_flagged_and_the_stage_still_succeeds(pipeline: tup
     repo, _ = pipeline
     assert read_json(repo / "metrics/train.json")["collapsed"] is False
     # nbsvm starts from its naive-Bayes prior and survives even this; the tutorial's gmp does not
-    broken = {"train.model": "gmp", "train.learning_rate": 10.0, "train.refit_full": False}
+    broken = {"train.model": "gmp", "train.gmp.learning_rate": 10.0}
     with params_changed(repo, broken):
         output = run(repo, "dvc", "repro", "train")
-        assert "looks collapsed to one answer" in output and "learning rate too high" in output
+        assert "looks collapsed to one answer" in output and "train.gmp.learning_rate" in output
         assert read_json(repo / "metrics/train.json")["collapsed"] is True
         shown = run(repo, "dvc", "exp", "show", "--no-pager", "--md")
         assert "collapsed" in shown

@@ -8,9 +8,14 @@ CHANCE_LOSS = float(np.log(2))  # binary cross-entropy of always answering 0.5
 COLLAPSE_LABEL_SHARE = 0.99
 COLLAPSE_LOSS_TOLERANCE = 0.001
 COLLAPSE_CAUSES = (
-    "a learning rate too high for this model (train.learning_rate)",
+    "a learning rate too high for this model (train.{model}.learning_rate)",
     "'post' padding for an RNN (pad.padding: pre keeps the words next to the LSTM's output)",
 )
+
+
+def collapse_causes(model: str) -> str:
+    """The likely causes of a collapse, naming ``model``'s own parameter keys."""
+    return "; ".join(cause.format(model=model) for cause in COLLAPSE_CAUSES)
 
 
 def collapse_signs(val_probabilities: np.ndarray, val_loss: float) -> list[str]:

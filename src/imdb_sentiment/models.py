@@ -196,7 +196,7 @@ def build_model(p: TrainParams, embedding_matrix: np.ndarray, maxlen: int) -> ke
     output = layers.Dense(1, activation="sigmoid", name="positive")(features)
     model = keras.Model(ids, output, name=p.model)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=p.learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=p.settings.learning_rate),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )

@@ -81,38 +81,46 @@ class EmbeddingParams(_Group):
         return self
 
 
-class LstmParams(_Group):
+class ModelTraining(_Group):
+    """Training settings that differ between models: each model's group holds its own."""
+
+    learning_rate: PositiveFloat  # Adam
+    batch_size: PositiveInt
+    refit_full: bool  # after choosing the epoch count on validation, refit on train + validation
+
+
+class LstmParams(ModelTraining):
     units: PositiveInt
     dense_units: PositiveInt
     bidirectional: bool
 
 
-class CnnParams(_Group):
+class CnnParams(ModelTraining):
     filters: PositiveInt
     kernel_size: PositiveInt
     pool_size: PositiveInt
     dense_units: PositiveInt
 
 
-class WideCnnParams(_Group):
+class WideCnnParams(ModelTraining):
     filters: PositiveInt
     kernel_sizes: list[PositiveInt]
     dropout: Fraction
     dense_units: PositiveInt
 
 
-class GmpParams(_Group):
+class GmpParams(ModelTraining):
     dense_units: PositiveInt
 
 
-class FastTextParams(_Group):
+class FastTextParams(ModelTraining):
     max_n: Annotated[int, Field(ge=1, le=4)]  # longest n-gram; 1 = words only
     buckets: Annotated[int, Field(ge=2)]  # hash buckets shared by all n-grams, n >= 2
     ngram_dim: PositiveInt
     dropout: Fraction
 
 
-class NbsvmParams(_Group):
+class NbsvmParams(ModelTraining):
     max_n: Annotated[int, Field(ge=1, le=4)]  # longest n-gram
     buckets: Annotated[int, Field(ge=2)]  # hash buckets shared by all n-grams, n >= 2
     weight_init: float  # starting weight of every feature
@@ -122,12 +130,9 @@ class NbsvmParams(_Group):
 class TrainParams(_Group):
     group: ClassVar[str] = "train"
     model: Literal["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
-    epochs: PositiveInt
-    batch_size: PositiveInt
-    learning_rate: PositiveFloat
+    epochs: PositiveInt  # at most; early stopping picks the epoch count
     trainable_embedding: bool
     early_stopping: Annotated[int, Field(ge=0)]
-    refit_full: bool
     seed: int
     lstm: LstmParams
     cnn: CnnParams
@@ -135,6 +140,21 @@ class TrainParams(_Group):
     gmp: GmpParams
     fasttext: FastTextParams
     nbsvm: NbsvmParams
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        # params.yaml files from before per-model settings: say where the key went
+        moved = sorted(set(data) & set(ModelTraining.model_fields)) if isinstance(data, dict) else []
+        if moved:
+            key, model = moved[0], data.get("model", "nbsvm")
+            raise ValueError(f"train.{key} is now per model: set train.<model>.{key}, e.g. train.{model}.{key}")
+        return data
+
+    @property
+    def settings(self) -> ModelTraining:
+        """The chosen model's own group: its learning rate, batch size and refit."""
+        return getattr(self, self.model)
 
 
 class NgramParams(_Group):

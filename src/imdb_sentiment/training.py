@@ -55,12 +55,13 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     strategy: tf.distribute.Strategy | None = None,
 ) -> TrainingResult:
-    """Fit ``p.model`` with validation; with ``p.refit_full``, refit on all labelled reviews.
+    """Fit ``p.model`` with validation; with its ``refit_full``, refit on all labelled reviews.
 
     The refit starts from the same seed and runs for the epoch count that was best on the
     validation split, so the test split plays no part in any choice. Variables are created
     under ``strategy`` (default: ``distribution_strategy()``), so several GPUs share the work.
     """
+    settings = p.settings  # the model's own learning rate, batch size and refit
     strategy = strategy or distribution_strategy()
     log.info("training on %d replica(s) with %s", strategy.num_replicas_in_sync, type(strategy).__name__)
     set_determinism(p.seed)
@@ -78,14 +79,14 @@ def train(
         y_train,
         validation_data=(x_val, y_val),
         epochs=p.epochs,
-        batch_size=p.batch_size,
+        batch_size=settings.batch_size,
         callbacks=stops,
         verbose=2,
     )
     history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
     best_epoch = int(np.argmin(history["val_loss"])) + 1
-    val_probabilities = model.predict(x_val, batch_size=p.batch_size, verbose=0).ravel()
-    if not p.refit_full:
+    val_probabilities = model.predict(x_val, batch_size=settings.batch_size, verbose=0).ravel()
+    if not settings.refit_full:
         return TrainingResult(model, history, best_epoch, refit_epochs=0, val_probabilities=val_probabilities)
 
     log.info("refitting %s on train + validation for %d epochs", p.model, best_epoch)
@@ -98,7 +99,7 @@ def train(
         x_all,
         y_all,
         epochs=best_epoch,
-        batch_size=p.batch_size,
+        batch_size=settings.batch_size,
         verbose=2,
     )
     return TrainingResult(model, history, best_epoch, refit_epochs=best_epoch, val_probabilities=val_probabilities)
