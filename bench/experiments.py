@@ -39,6 +39,12 @@ def exp_command(name: str, params: dict[str, object], queue: bool, target: str |
     return [*command, *([target] if target else [])]
 
 
+def restore_workspace() -> None:
+    """Back to the committed run: params, lock and metrics from git, data from the DVC cache."""
+    subprocess.run(["git", "checkout", "--", "params.yaml", "dvc.lock", "metrics"], cwd=REPO, check=True)
+    subprocess.run(["dvc", "checkout", "-q"], cwd=REPO, check=True)
+
+
 def findings(rows: dict[str, dict[str, object]]) -> dict[str, object]:
     """The tutorial's claims, checked on the measured accuracies."""
     acc = {name: float(row["test_accuracy"]) for name, row in rows.items() if "test_accuracy" in row}  # type: ignore[arg-type]
@@ -93,9 +99,8 @@ def main() -> None:
             }
             print(name, rows[name], flush=True)
     finally:
-        if not args.queue:  # back to the committed run
-            subprocess.run(["git", "checkout", "--", "params.yaml", "dvc.lock", "metrics"], cwd=REPO, check=True)
-            subprocess.run(["dvc", "checkout", "-q"], cwd=REPO, check=True)
+        if not args.queue:
+            restore_workspace()
     if rows:
         out = Path(args.out)
         # other sections (bench/ensemble_candidates.py writes "ensemble") are kept

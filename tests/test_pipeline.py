@@ -230,6 +230,27 @@ def test_a_collapsed_model_is_flagged_and_the_stage_still_succeeds(pipeline: tup
         assert "collapsed" in shown
 
 
+@pytest.mark.parametrize("model", ["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"])
+def test_every_model_learns_with_its_own_defaults(pipeline: tuple[Path, set[str]], model: str) -> None:
+    """`-S train.model=X` alone: X trains with its own train.X settings and beats chance."""
+    from imdb_sentiment.collapse import collapse_signs
+    from imdb_sentiment.params import TrainParams, parse_group, read_params_file
+    from imdb_sentiment.training import train
+
+    repo, _ = pipeline
+    raw = read_params_file(repo / "params.yaml")  # the defaults, fixture sizes for speed
+    raw["train"].update(model=model, epochs=30)  # a shared cap: early stopping ends sooner
+    p = parse_group(raw, "train", TrainParams)
+    assert (
+        p.settings.learning_rate == yaml.safe_load((REPO / "params.yaml").read_text())["train"][model]["learning_rate"]
+    )
+    train_set, val_set = np.load(repo / "data/split/train.npz"), np.load(repo / "data/split/val.npz")
+    result = train(p, np.load(repo / "data/embedding.npy"), train_set["x"], train_set["y"], val_set["x"], val_set["y"])
+    accuracy = float(np.mean((result.val_probabilities >= 0.5) == val_set["y"]))
+    assert accuracy >= 0.8, f"{model}: validation accuracy {accuracy:.2f} after {len(result.history['loss'])} epochs"
+    assert not collapse_signs(result.val_probabilities, min(result.history["val_loss"]))
+
+
 def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> None:
     from fixture_archive import synthetic_review
 
