@@ -13,8 +13,6 @@ Model selection uses the same runner on the validation split alone:
         --target train --out metrics/model_selection.json
 
 `--target train` stops each run after the train stage, so the test split is never read.
-`--section NAME` files the rows under that key of --out (per-model defaults:
-bench/model_defaults_selection.yaml, section model_defaults); other sections are kept.
 The workspace is restored to the committed run at the end.
 """
 
@@ -66,7 +64,6 @@ def main() -> None:
     parser.add_argument("--definitions", default=str(DEFINITIONS), help="YAML with `common` and `experiments`")
     parser.add_argument("--target", help="stop each run after this stage (e.g. train: validation only)")
     parser.add_argument("--out", default=str(REPO / "metrics" / "experiments.json"))
-    parser.add_argument("--section", default="experiments", help="key of --out the rows go under")
     args = parser.parse_args()
     spec = yaml.safe_load(Path(args.definitions).read_text())
     names = args.only or list(spec["experiments"])
@@ -106,10 +103,8 @@ def main() -> None:
         # other sections (bench/ensemble_candidates.py writes "ensemble") are kept
         previous = json.loads(out.read_text()) if out.exists() else {}
         if args.only:  # a partial rerun updates its rows, keeps the others
-            rows = {**previous.get(args.section, {}), **rows}
-        result = {**previous, args.section: rows}
-        if args.section == "experiments":
-            result["findings"] = findings(rows)
+            rows = {**previous.get("experiments", {}), **rows}
+        result = {**previous, "experiments": rows, "findings": findings(rows)}
         out.write_text(json.dumps(result, indent=2) + "\n")
 
 

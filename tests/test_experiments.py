@@ -23,7 +23,7 @@ from experiments import exp_command, findings  # noqa: E402
 
 SPECS = {
     definitions: yaml.safe_load((REPO / "bench" / definitions).read_text())
-    for definitions in ("tutorial_experiments.yaml", "model_selection.yaml")
+    for definitions in ("tutorial_experiments.yaml", "model_selection.yaml", "model_defaults_selection.yaml")
 }
 
 
@@ -43,6 +43,16 @@ def test_each_experiment_is_a_valid_parameter_set(definitions: str, name: str) -
         target[keys[-1]] = value
     for model in (VocabParams, PadParams, EmbeddingParams, TrainParams, EnsembleParams):
         parse_group(params, model.group, model)
+
+
+@pytest.mark.parametrize("name", list(SPECS["tutorial_experiments.yaml"]["experiments"]))
+def test_tutorial_experiments_pin_the_tutorials_training_settings(name: str) -> None:
+    """Whatever a model's defaults become, the tutorial's experiments keep the tutorial's."""
+    experiment = SPECS["tutorial_experiments.yaml"]["experiments"][name]
+    model = experiment["train.model"]
+    keys = ("learning_rate", "batch_size", "refit_full", "embedding_scale")
+    pinned = {key: experiment.get(f"train.{model}.{key}") for key in keys}
+    assert pinned == {"learning_rate": 0.001, "batch_size": 512, "refit_full": False, "embedding_scale": 1.0}
 
 
 def test_exp_command_sets_every_param() -> None:

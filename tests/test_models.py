@@ -39,11 +39,21 @@ def train_params(model: str) -> TrainParams:
 @pytest.mark.parametrize("model_name", MODELS)
 def test_every_model_builds_and_keeps_the_initial_embedding(model_name: str) -> None:
     matrix = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
-    model = build_model(train_params(model_name), matrix, maxlen=41)
-    np.testing.assert_array_equal(embedding_weights(model), matrix)
+    p = train_params(model_name)
+    model = build_model(p, matrix, maxlen=41)
+    # scaled by the model's own train.<model>.embedding_scale, geometry kept
+    np.testing.assert_array_equal(embedding_weights(model), matrix * np.float32(p.settings.embedding_scale))
     x = np.random.default_rng(1).integers(0, 50, size=(3, 41)).astype(np.int32)
     probabilities = model.predict(x, verbose=0)
     assert probabilities.shape == (3, 1) and ((probabilities > 0) & (probabilities < 1)).all()
+
+
+def test_embedding_scale_scales_the_initial_vectors() -> None:
+    matrix = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    raw = read_params_file(REPO_PARAMS)["train"]
+    raw["gmp"]["embedding_scale"] = 0.25
+    model = build_model(parse_group({"train": {**raw, "model": "gmp"}}, "train", TrainParams), matrix, maxlen=41)
+    np.testing.assert_allclose(embedding_weights(model), matrix / 4)
 
 
 def test_cnn_rejects_too_short_reviews_clearly() -> None:

@@ -59,6 +59,7 @@ def test_repository_params_are_valid() -> None:
             r"train\.cnn\.batch_size: Input should be a valid integer \(found '512'\)",
         ),
         (TrainParams, "gmp.learning_rate", 0, r"train\.gmp\.learning_rate: Input should be greater than 0"),
+        (TrainParams, "cnn.embedding_scale", 0, r"train\.cnn\.embedding_scale: Input should be greater than 0"),
         (TrainParams, "lstm.refit_full", "no", r"train\.lstm\.refit_full: Input should be a valid boolean"),
         (
             TrainParams,

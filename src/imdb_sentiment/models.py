@@ -191,7 +191,10 @@ def build_model(p: TrainParams, embedding_matrix: np.ndarray, maxlen: int) -> ke
     )
     embedded = embedding(ids)
     # Set after building: a Constant initialiser would copy the whole matrix into the config.
-    embedding.set_weights([embedding_matrix])
+    # Adam moves each weight by about the learning rate per step: word2vec's vectors (norm ~4)
+    # barely change, where Keras' default initialisation (+-0.05) is reshaped within an epoch.
+    # Scaled down, the vectors keep their geometry and are fine-tuned like a fresh embedding.
+    embedding.set_weights([embedding_matrix * np.float32(p.settings.embedding_scale)])
     features = BUILDERS[p.model](ModelInput(ids, embedded, vocab_size), p)
     output = layers.Dense(1, activation="sigmoid", name="positive")(features)
     model = keras.Model(ids, output, name=p.model)

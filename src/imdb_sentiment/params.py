@@ -87,6 +87,7 @@ class ModelTraining(_Group):
     learning_rate: PositiveFloat  # Adam
     batch_size: PositiveInt
     refit_full: bool  # after choosing the epoch count on validation, refit on train + validation
+    embedding_scale: PositiveFloat  # the initial embedding is multiplied by this
 
 
 class LstmParams(ModelTraining):
