@@ -54,19 +54,20 @@ def run_model(model: str) -> dict[str, object]:
 def model_settings(model: str) -> dict[str, object]:
     """The model's own training settings this run used (train.<model>.*)."""
     group = yaml.safe_load((REPO / "params.yaml").read_text())["train"][model]
-    return {key: group[key] for key in ("learning_rate", "batch_size", "refit_full")}
+    return {key: group[key] for key in ("learning_rate", "batch_size", "refit_full", "embedding_scale")}
 
 
 def markdown(rows: dict[str, dict]) -> str:
     lines = [
-        "| model | Adam lr | batch | refit | validation | test | floor | epochs (best) | train seconds |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| model | Adam lr | batch | embedding scale | refit | validation | test | floor | epochs (best) | train s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for model, r in rows.items():
         s = r["settings"]
         refit = f"on, {r['refit_epochs']} epochs" if r["refit_full"] else "off"
         lines.append(
-            f"| `{model}` | {s['learning_rate']} | {s['batch_size']} | {refit} | {r['val_accuracy']:.2%} "
+            f"| `{model}` | {s['learning_rate']} | {s['batch_size']} | {s['embedding_scale']} | {refit} "
+            f"| {r['val_accuracy']:.2%} "
             f"| {r['test_accuracy']:.2%} | {r['floor']:.1%}{'' if r['meets_floor'] else ' **missed**'} "
             f"| {r['epochs_run']} ({r['best_epoch']}) | {r['train_seconds']:.0f} |"
         )
