@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from imdb_sentiment.io import read_json
+
 REPO = Path(__file__).resolve().parents[1]
 DEFINITIONS = REPO / "bench" / "tutorial_experiments.yaml"
 
@@ -35,6 +37,17 @@ def exp_command(name: str, params: dict[str, object], queue: bool, target: str |
     for key, value in params.items():
         command += ["-S", f"{key}={value}"]
     return [*command, *([target] if target else [])]
+
+
+def trained_row() -> dict[str, object]:
+    """What the last run's train stage recorded: validation accuracy, epochs and seconds."""
+    train = read_json(REPO / "metrics" / "train.json")
+    return {
+        "val_accuracy": train["val_accuracy"],
+        "epochs_run": train["epochs_run"],
+        "best_epoch": train["best_epoch"],
+        "train_seconds": read_json(REPO / "metrics" / "run.json")["stages"]["train"]["seconds"],
+    }
 
 
 def restore_workspace() -> None:
@@ -76,21 +89,16 @@ def main() -> None:
             subprocess.run(exp_command(name, params, args.queue, args.target), cwd=REPO, check=True)
             if args.queue:
                 continue
-            train = json.loads((REPO / "metrics" / "train.json").read_text())
-            run_record = json.loads((REPO / "metrics" / "run.json").read_text())
             ran_with = yaml.safe_load((REPO / "params.yaml").read_text())  # the -S values applied
             test = {}
             if args.target is None:  # evaluate ran: the test split was read
-                test["test_accuracy"] = json.loads((REPO / "metrics" / "evaluate.json").read_text())["accuracy"]
+                test["test_accuracy"] = read_json(REPO / "metrics" / "evaluate.json")["accuracy"]
             rows[name] = {
                 "model": ran_with["train"]["model"],
                 "padding": ran_with["pad"]["padding"],
                 "embedding": ran_with["embedding"]["source"],
                 **test,
-                "val_accuracy": train["val_accuracy"],
-                "epochs_run": train["epochs_run"],
-                "best_epoch": train["best_epoch"],
-                "train_seconds": run_record["stages"]["train"]["seconds"],
+                **trained_row(),
                 "wall_seconds": round(time.perf_counter() - started, 1),
                 "params": params,
             }

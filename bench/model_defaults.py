@@ -17,35 +17,32 @@ import subprocess
 import time
 from pathlib import Path
 
-import yaml
-from experiments import REPO, exp_command, restore_workspace
+from experiments import REPO, exp_command, restore_workspace, trained_row
+
+from imdb_sentiment.io import read_json
+from imdb_sentiment.params import read_params_file
 
 MODELS = ("nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp")
 # Test-accuracy floors from issue #13; nbsvm's is the default model's accuracy before it.
 FLOORS = {"lstm": 0.84, "cnn": 0.85, "gmp": 0.84, "fasttext": 0.89, "cnn_wide": 0.87, "nbsvm": 0.916}
 
 
-def read_json(relative: str) -> dict:
-    return json.loads((REPO / relative).read_text())
-
-
 def run_model(model: str) -> dict[str, object]:
     started = time.perf_counter()
     subprocess.run(exp_command(f"default-{model}", {"train.model": model}, queue=False), cwd=REPO, check=True)
-    train, evaluate = read_json("metrics/train.json"), read_json("metrics/evaluate.json")
+    train, evaluate = read_json(REPO / "metrics/train.json"), read_json(REPO / "metrics/evaluate.json")
     test_accuracy = evaluate["members"]["keras"]["accuracy"] if "members" in evaluate else evaluate["accuracy"]
+    recorded = trained_row()
     return {
-        "val_accuracy": train["val_accuracy"],
+        "val_accuracy": recorded.pop("val_accuracy"),
         "test_accuracy": test_accuracy,
         "floor": FLOORS[model],
         "meets_floor": test_accuracy >= FLOORS[model],
         "ensemble_test_accuracy": evaluate["accuracy"],  # stacked with the n-gram member
-        "epochs_run": train["epochs_run"],
-        "best_epoch": train["best_epoch"],
+        **recorded,  # epochs and train seconds
         "refit_full": train["refit_full"],
         "refit_epochs": train["refit_epochs"],
         "collapsed": train["collapsed"],
-        "train_seconds": read_json("metrics/run.json")["stages"]["train"]["seconds"],
         "wall_seconds": round(time.perf_counter() - started, 1),
         "settings": model_settings(model),
     }
@@ -53,7 +50,7 @@ def run_model(model: str) -> dict[str, object]:
 
 def model_settings(model: str) -> dict[str, object]:
     """The model's own training settings this run used (train.<model>.*)."""
-    group = yaml.safe_load((REPO / "params.yaml").read_text())["train"][model]
+    group = read_params_file(REPO / "params.yaml")["train"][model]
     return {key: group[key] for key in ("learning_rate", "batch_size", "refit_full", "embedding_scale")}
 
 

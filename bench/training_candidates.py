@@ -13,6 +13,7 @@ metrics/model_selection.json (other sections are kept).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ OUT = REPO / "metrics" / "model_selection.json"
 
 def candidate_params(base: dict[str, Any], changes: dict[str, Any]) -> TrainParams:
     """params.yaml's train group with dotted `train.*` changes applied, refit off."""
-    raw = json.loads(json.dumps(base))  # a deep copy
+    raw = copy.deepcopy(base)
     for dotted, value in changes.items():
         group, *parents, last = dotted.split(".")
         if group != "train":
