@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,3 +15,26 @@ from fixture_archive import review_members, write_archive
 def fixture_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small archive in the official aclImdb layout (100 pos + 100 neg per split, 60 unsup)."""
     return write_archive(tmp_path_factory.mktemp("archive") / "aclImdb_v1.tar.gz", review_members())
+
+
+@pytest.fixture(scope="session")
+def trained_repo(tmp_path_factory: pytest.TempPathFactory, fixture_archive: Path) -> Path:
+    """The default pipeline, run once on the fixture archive with tiny params: a trained model
+    to explain and serve (tests that change the pipeline use test_pipeline's own repository)."""
+    from fixture_repo import make_repo, run
+
+    repo = make_repo(tmp_path_factory.mktemp("trained"), fixture_archive)
+    run(repo, "dvc", "repro")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def served_model(trained_repo: Path) -> Iterator[int]:
+    """`serve` on the fixture ensemble, started as a user would (default host); yields its port."""
+    from fixture_server import free_port, start_server
+
+    port = free_port()
+    server = start_server(trained_repo / "data/ensemble.zip", port, trained_repo)
+    yield port
+    server.terminate()
+    server.wait(30)

@@ -1,4 +1,4 @@
-"""The user-facing command line: `python -m imdb_sentiment predict ...`."""
+"""The user-facing command line: `python -m imdb_sentiment predict|serve ...`."""
 
 from __future__ import annotations
 
@@ -7,19 +7,39 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from imdb_sentiment.io import PipelineError, atomic_output
 
 
-def write_predictions(texts: list[str], probabilities: list[float], out: TextIO, fmt: str) -> None:
-    """CSV (text, probability, label) or JSON lines with the same fields."""
-    rows = [
+def terms_cell(terms: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{t['term']}:{t['weight']:+.3f}" for t in terms)
+
+
+def write_predictions(
+    texts: list[str],
+    probabilities: list[float],
+    out: TextIO,
+    fmt: str,
+    explanations: list[dict[str, Any]] | None = None,
+) -> None:
+    """CSV (text, probability, label) or JSON lines with the same fields; explained, CSV adds the
+    top terms and the method, JSON lines the whole explanation."""
+    rows: list[dict[str, Any]] = [
         {"text": text, "probability": round(float(p), 6), "label": "positive" if p >= 0.5 else "negative"}
         for text, p in zip(texts, probabilities, strict=True)
     ]
+    for row, explanation in zip(rows, explanations or [], strict=False):
+        if fmt == "csv":
+            row |= {
+                "positive_terms": terms_cell(explanation["positive"]),
+                "negative_terms": terms_cell(explanation["negative"]),
+                "method": explanation["method"],
+            }
+        else:
+            row["explanation"] = {key: value for key, value in explanation.items() if key != "probability"}
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=["text", "probability", "label"])
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["text", "probability", "label"])
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -53,17 +73,59 @@ def predict_command(args: argparse.Namespace) -> None:
         raise PipelineError("give a review to score, or --file FILE (one review per line, - for stdin)")
     texts = [args.text] if args.text is not None else read_reviews_file(args.file)
     classifier = load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
-    probabilities = classifier.predict(texts).tolist()
+    explanations = None
+    if args.explain:
+        from imdb_sentiment.explain import explain_texts
+
+        explanations = [e.as_dict() for e in explain_texts(classifier, texts, args.top)]
+        probabilities = [e["probability"] for e in explanations]
+    else:
+        probabilities = classifier.predict(texts).tolist()
     if args.text is not None and args.output is None and args.format is None:
         p = probabilities[0]
         print(f"{p:.4f}\t{'positive' if p >= 0.5 else 'negative'}")
+        if explanations:
+            print_explanation(explanations[0])
         return
     fmt = output_format(args.format, args.output)
     if args.output:
         with atomic_output(args.output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
-            write_predictions(texts, probabilities, out, fmt)
+            write_predictions(texts, probabilities, out, fmt, explanations)
     else:
-        write_predictions(texts, probabilities, sys.stdout, fmt)
+        write_predictions(texts, probabilities, sys.stdout, fmt, explanations)
+
+
+def print_explanation(explanation: dict[str, Any]) -> None:
+    """The top terms of one review, strongest first, as `+0.932  wonderful` lines."""
+    print(f"method: {explanation['method']}")
+    for heading, key in (("towards positive", "positive"), ("towards negative", "negative")):
+        print(f"{heading}:")
+        for term in explanation[key]:
+            print(f"  {term['weight']:+.3f}  {term['term']}")
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    """Load the model first (a bad one stops here, with one line), then serve until interrupted."""
+    import uvicorn
+
+    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.serve.app import create_app
+
+    classifier = load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
+    app = create_app(classifier, model_name=args.model)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
+    parser.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
+    parser.add_argument("--params", default="params.yaml", help="padding for a .keras model only")
+
+
+def positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,12 +136,18 @@ def main(argv: list[str] | None = None) -> None:
     predict.add_argument("--file", help="reviews, one per line ('-' for stdin)")
     predict.add_argument("--output", help="write predictions here (.csv or .jsonl) instead of stdout")
     predict.add_argument("--format", choices=["csv", "jsonl"], help="default: from --output's extension, else csv")
-    predict.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
-    predict.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
-    predict.add_argument("--params", default="params.yaml", help="padding for a .keras model only")
+    predict.add_argument("--explain", action="store_true", help="also list each review's top terms")
+    predict.add_argument("--top", type=positive_int, default=10, help="terms per direction with --explain (default 10)")
+    add_model_arguments(predict)
+    serve = commands.add_parser("serve", help="serve the model over HTTP: POST /predict, GET /health, page at /")
+    add_model_arguments(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                       help="uvicorn's; 'debug' also logs each request")  # fmt: skip
     args = parser.parse_args(argv)
     try:
-        predict_command(args)
+        serve_command(args) if args.command == "serve" else predict_command(args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

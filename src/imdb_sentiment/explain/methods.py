@@ -1,0 +1,208 @@
+"""One explainer per kind of model, each giving an ``Attribution`` of one review's log-odds.
+
+- ``NgramExplainer`` (the n-gram member) and ``NbsvmExplainer`` (the Keras NBSVM) are exact:
+  both models are linear in their features, so each present feature's weight is its share.
+- ``IntegratedGradientsExplainer`` for the tutorial's models (lstm, cnn, gmp, cnn_wide), whose
+  layers after the embedding read nothing else: each word vector's integrated gradient from a
+  review of nothing but padding (Sundararajan et al. 2017). Leaving one word out (occlusion)
+  misleads on these: under max pooling a second positive word takes over, and "great" seems
+  not to matter.
+- ``OcclusionExplainer`` suits any other Keras model (fasttext, whose n-grams read the ids): a
+  word's share is how much the log-odds drop when every occurrence of it is left out.
+
+``ids`` is one review encoded as the pipeline does (``<BOS>`` then a word id per token, before
+padding); positions count from that ``<BOS>`` as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from imdb_sentiment.classifier import Preprocessing
+from imdb_sentiment.explain.attribution import Attribution, Feature, spread, term_text
+from imdb_sentiment.ngrams import NgramModel, ngram_keys
+from imdb_sentiment.sequences import pad_sequences
+from imdb_sentiment.vocab import BOS_ID, PAD_ID
+
+NGRAM_METHOD = "exact: each present n-gram's weight (NB log-count ratio x learned coefficient)"
+NBSVM_METHOD = "exact: each present feature's NB ratio x learned weight, plus its words' word-vector part"
+OCCLUSION_METHOD = "occlusion: the drop in log-odds when each word is left out of the review"
+IG_STEPS = 32
+IG_METHOD = f"integrated gradients: each word vector's, from an all-<PAD> review in {IG_STEPS} steps"
+# Layer names of the models built by imdb_sentiment.models (importing it would import Keras).
+OUTPUT_LAYER, EMBEDDING_LAYER, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER = (
+    "positive",
+    "embedding",
+    "nb_ratios",
+    "nb_weights",
+    "ngrams",
+)
+
+
+def padded_positions(n_ids: int, preprocessing: Preprocessing) -> np.ndarray:
+    """For each padded slot, the review position it holds (-1 for padding)."""
+    return (
+        pad_sequences([np.arange(1, n_ids + 1)], preprocessing.maxlen, preprocessing.padding, preprocessing.truncating)[
+            0
+        ]
+        - 1
+    )
+
+
+class NgramExplainer:
+    method = NGRAM_METHOD
+
+    def __init__(self, model: NgramModel) -> None:
+        self.model = model
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
+        offsets = np.array([0, ids.size], dtype=np.int64)
+        features: dict[int, Feature] = {}
+        first_column = 0
+        for order, (table, lookup) in enumerate(zip(self.model.tables, self.model.lookups, strict=True), start=1):
+            _, keys = ngram_keys(ids, offsets, order, self.model.base)  # keys[j]: the n-gram starting at j
+            columns = lookup.get_indexer(keys)
+            for start in np.flatnonzero(columns >= 0):
+                column = first_column + int(columns[start])
+                weight = float(self.model.weights[column])
+                features.setdefault(column, (weight, term_text(ids[start : start + order], words), []))[2].append(
+                    (int(start), order)
+                )
+            first_column += table.size
+        terms, positions = spread(features.values(), ids.size)
+        return Attribution(self.model.bias, terms, positions, self.method)
+
+
+class KerasExplainer:
+    """Shared by the Keras explainers: the model's log-odds (the output layer before its sigmoid)."""
+
+    def __init__(self, model: Any) -> None:
+        import keras
+
+        self.model = model
+        output = model.get_layer(OUTPUT_LAYER)
+        kernel, bias = output.get_weights()
+        self.kernel, self.bias = kernel.ravel().astype(np.float64), float(bias[0])
+        self.features = keras.Model(model.input, output.input)
+
+    def log_odds(self, padded: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        parts = [
+            np.asarray(self.features(padded[i : i + batch_size], training=False))
+            for i in range(0, len(padded), batch_size)
+        ]
+        return np.concatenate(parts).astype(np.float64) @ self.kernel + self.bias
+
+
+class NbsvmExplainer(KerasExplainer):
+    """score = k_nb * sum_f(r_f * w_f) + k_words . mean(word vectors) + bias, over the distinct
+    features f (words and hashed n-grams) of the padded review."""
+
+    method = NBSVM_METHOD
+
+    def __init__(self, model: Any) -> None:
+        super().__init__(model)
+        ratios = model.get_layer(NB_RATIOS).get_weights()[0].ravel()
+        weights = model.get_layer(NB_WEIGHTS).get_weights()[0].ravel()
+        self.feature_weights = self.kernel[0] * ratios.astype(np.float64) * weights
+        embedding = model.get_layer(EMBEDDING_LAYER).get_weights()[0].astype(np.float64)
+        self.word_scores = embedding @ self.kernel[1:]  # each word vector's part, before the mean
+        names = {layer.name for layer in model.layers}
+        self.ngram_layer = model.get_layer(NGRAM_LAYER) if NGRAM_LAYER in names else None
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
+        padded = preprocessing.pad(ids, np.array([0, ids.size]))[0]
+        positions = padded_positions(ids.size, preprocessing)
+        present = np.flatnonzero(padded != PAD_ID)
+        features: dict[int, Feature] = {}
+
+        def add(feature: int, start: int, n: int, extra: float = 0.0) -> None:
+            if feature not in features:
+                features[feature] = (self.feature_weights[feature], term_text(padded[start : start + n], words), [])
+            weight, term, occurrences = features[feature]
+            features[feature] = (weight + extra, term, [*occurrences, (int(positions[start]), n)])
+
+        for slot in present:  # words: binary NB feature, plus each occurrence's word-vector part
+            add(int(padded[slot]), int(slot), 1, self.word_scores[padded[slot]] / present.size)
+        if self.ngram_layer is not None:
+            ngram_ids = np.asarray(self.ngram_layer(padded[None, :]))[0]
+            offset = 0
+            for n in range(2, self.ngram_layer.max_n + 1):
+                count = padded.size - n + 1
+                for start in np.flatnonzero(ngram_ids[offset : offset + count]):
+                    add(int(ngram_ids[offset + start]), int(start), n)
+                offset += count
+        terms, spread_positions = spread(features.values(), ids.size)
+        return Attribution(self.bias, terms, spread_positions, self.method)
+
+
+class OcclusionExplainer(KerasExplainer):
+    method = OCCLUSION_METHOD
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
+        seen = padded_positions(ids.size, preprocessing)
+        seen = seen[seen >= 0]  # the positions inside maxlen: only their words can matter
+        distinct = np.unique(ids[seen])
+        distinct = distinct[distinct != BOS_ID]
+        variants = [ids] + [ids[ids != word] for word in distinct]
+        log_odds = self.log_odds(
+            pad_sequences(variants, preprocessing.maxlen, preprocessing.padding, preprocessing.truncating)
+        )
+        drops = log_odds[0] - log_odds[1:]
+        features = [
+            (float(drop), term_text([word], words), [(int(p), 1) for p in seen[ids[seen] == word]])
+            for word, drop in zip(distinct, drops, strict=True)
+        ]
+        terms, positions = spread(features, ids.size)
+        return Attribution(float(log_odds[0] - drops.sum()), terms, positions, self.method)
+
+
+class IntegratedGradientsExplainer(KerasExplainer):
+    """Attributions along the straight path from the all-<PAD> review's embedding to the
+    review's (midpoint rule): they add up to log-odds(review) - log-odds(all padding)."""
+
+    method = IG_METHOD
+
+    def __init__(self, model: Any) -> None:
+        import keras
+
+        super().__init__(model)
+        embedding = model.get_layer(EMBEDDING_LAYER)
+        # raises ValueError where a later layer also reads the ids: such a model is not for this method
+        self.head = keras.Model(embedding.output, model.get_layer(OUTPUT_LAYER).input)
+        self.vectors = np.asarray(embedding.get_weights()[0])
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
+        import tensorflow as tf
+
+        padded = preprocessing.pad(ids, np.array([0, ids.size]))[0]
+        review, baseline = self.vectors[padded], self.vectors[np.zeros_like(padded)]
+        alphas = (np.arange(IG_STEPS, dtype=np.float32) + 0.5) / IG_STEPS
+        path = tf.constant(baseline[None] + alphas[:, None, None] * (review - baseline)[None])
+        kernel = tf.constant(self.kernel[:, None], tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(path)
+            log_odds = tf.matmul(self.head(path, training=False), kernel)
+        gradients = tape.gradient(log_odds, path).numpy().mean(axis=0)
+        per_slot = ((review - baseline) * gradients).sum(axis=1).astype(np.float64)
+        positions = padded_positions(ids.size, preprocessing)
+        features = [
+            (float(per_slot[slot]), term_text([padded[slot]], words), [(int(positions[slot]), 1)])
+            for slot in np.flatnonzero(padded != PAD_ID)
+        ]
+        terms, spread_positions = spread(features, ids.size)
+        total = float(self.log_odds(padded[None])[0])
+        return Attribution(total - spread_positions.sum(), terms, spread_positions, self.method)
+
+
+def member_explainer(model: Any) -> NgramExplainer | NbsvmExplainer | KerasExplainer:
+    if isinstance(model, NgramModel):
+        return NgramExplainer(model)
+    if NB_RATIOS in {layer.name for layer in model.layers}:
+        return NbsvmExplainer(model)
+    try:
+        return IntegratedGradientsExplainer(model)
+    except ValueError:
+        return OcclusionExplainer(model)

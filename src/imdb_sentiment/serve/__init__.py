@@ -1,0 +1,1 @@
+"""`python -m imdb_sentiment serve`: the trained model behind a local HTTP API and web page."""

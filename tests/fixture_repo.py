@@ -1,0 +1,95 @@
+"""A git + DVC repository of this project on the fixture archive, with tiny params, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).parents[1]
+TINY_PARAMS: dict[str, Any] = {
+    "vocab.num_words": 60,
+    "split.val_size": 50,
+    "word2vec.vector_size": 16,
+    "word2vec.min_count": 1,
+    "word2vec.epochs": 2,
+    "embedding.dim": 16,
+    "train.epochs": 6,
+    **{f"train.{model}.batch_size": 32 for model in ("nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp")},
+    "train.fasttext.buckets": 1009,
+    "train.fasttext.ngram_dim": 8,
+    "train.nbsvm.buckets": 1009,
+}
+
+
+def set_params(path: Path, changes: dict[str, Any]) -> None:
+    params = yaml.safe_load(path.read_text())
+    for dotted, value in changes.items():
+        target = params
+        *parents, last = dotted.split(".")
+        for key in parents:
+            target = target[key]
+        target[last] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def run(repo: Path, *args: str) -> str:
+    done = subprocess.run(args, cwd=repo, env=repo_env(repo), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def repo_env(repo: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["IMDB_ARCHIVE"] = str(repo.parent / "aclImdb_v1.tar.gz")
+    env["PYTHONUNBUFFERED"] = "1"  # stage logs arrive as they happen
+    return env
+
+
+def stages_run(output: str) -> set[str]:
+    """The stages a `dvc repro` output says it ran."""
+    return set(re.findall(r"Running stage '(\w+)'", output))
+
+
+def repro(repo: Path, *flags: str) -> set[str]:
+    """Run `dvc repro`; return the stages that actually ran."""
+    return stages_run(run(repo, "dvc", "repro", *flags))
+
+
+@contextlib.contextmanager
+def params_changed(repo: Path, changes: dict[str, Any]) -> Iterator[None]:
+    """Run the body with ``changes`` in params.yaml; then restore the committed params and
+    outputs (DVC's run cache brings them back) and check the repo is up to date again."""
+    set_params(repo / "params.yaml", changes)
+    try:
+        yield
+    finally:
+        run(repo, "git", "checkout", "params.yaml")
+        repro(repo)
+    assert "up to date" in run(repo, "dvc", "status")
+
+
+def make_repo(root: Path, archive: Path) -> Path:
+    repo = root / "repo"
+    repo.mkdir()
+    shutil.copy(archive, root / "aclImdb_v1.tar.gz")
+    for name in ("dvc.yaml", "params.yaml", ".gitignore"):
+        shutil.copy(REPO / name, repo / name)
+    for folder in ("stages", "src"):
+        shutil.copytree(REPO / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    set_params(repo / "params.yaml", TINY_PARAMS)
+    run(repo, "git", "init", "-q")
+    run(repo, "dvc", "init", "-q")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture pipeline")
+    return repo
