@@ -7,7 +7,8 @@ nothing is reused), runs each stage in pipeline order with `dvc repro --single-i
 (forced: a stage whose only outputs are git-tracked metrics would otherwise count as done), timing
 it and reading its peak resident memory (the stage process and its children, from wait4),
 then times a whole `dvc repro` that has nothing to do, and the Python API scoring the 25,000
-test reviews from raw text. Results go to metrics/bench.json.
+test reviews from raw text. Results go to metrics/bench.json (its `serve` section, from
+bench/serve.py, is kept).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+OTHER_BENCHMARKS = ("serve",)  # sections of bench.json written by other scripts (bench/serve.py): kept
 
 
 def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -106,7 +108,9 @@ def main() -> None:
         "predict_reviews_per_s": round(predict_rate),
         "stages": stages,
     }
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    out = Path(args.out)
+    kept = {k: v for k, v in json.loads(out.read_text()).items() if k in OTHER_BENCHMARKS} if out.exists() else {}
+    out.write_text(json.dumps(result | kept, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "stages"}, indent=2))
 
 

@@ -88,6 +88,9 @@ def validation_error(request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     if any(error["type"] == "json_invalid" for error in errors):
         return JSONResponse({"error": f"request body is not valid JSON: expected {EXPECTED}"}, status_code=400)
+    if any(error["type"] == "model_attributes_type" and tuple(error["loc"]) == ("body",) for error in errors):
+        message = f"expected a JSON object {EXPECTED}, sent with Content-Type: application/json"
+        return JSONResponse({"error": message}, status_code=422)
     problems = "; ".join(
         f"{'.'.join(str(part) for part in error['loc'] if part != 'body') or 'body'}: {error['msg']}"
         for error in errors
