@@ -93,6 +93,9 @@ def test_the_ensemble_is_explained_exactly_and_its_label_words_lead(trained_repo
         assert len(explanation.words) == len(tokenize(text))
         assert_label_words_lead(explanation, positive=explanation.probability >= 0.5)
     assert explanations[0].probability > 0.5 > explanations[1].probability
+    empty, long = explainer.explain(["", "great " * 5000])  # nothing to explain; far past maxlen
+    assert empty.words == [] and empty.positive == [] and np.isfinite(empty.base)
+    assert len(long.words) == 5000 and long.positive[0][0].startswith("great")
     # each member alone is exact too
     ids = np.asarray(classifier.preprocessing.encode([POSITIVE_REVIEW])[0])
     member_probabilities = classifier.member_probabilities(ids, np.array([0, ids.size]))

@@ -67,12 +67,10 @@ def read_reviews_file(path: str) -> list[str]:
 
 
 def predict_command(args: argparse.Namespace) -> None:
-    from imdb_sentiment.predict import load_classifier
-
     if args.text is None and args.file is None:
         raise PipelineError("give a review to score, or --file FILE (one review per line, - for stdin)")
     texts = [args.text] if args.text is not None else read_reviews_file(args.file)
-    classifier = load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
+    classifier = load_chosen_classifier(args)
     explanations = None
     if args.explain:
         from imdb_sentiment.explain import explain_texts
@@ -108,18 +106,31 @@ def serve_command(args: argparse.Namespace) -> None:
     """Load the model first (a bad one stops here, with one line), then serve until interrupted."""
     import uvicorn
 
-    from imdb_sentiment.predict import load_classifier
     from imdb_sentiment.serve.app import create_app
 
-    classifier = load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
-    app = create_app(classifier, model_name=args.model)
+    classifier = load_chosen_classifier(args)
+    app = create_app(classifier, model_name=args.model if args.rev is None else f"{args.model}@{args.rev}")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+
+
+def load_chosen_classifier(args: argparse.Namespace) -> Any:
+    """--model (and for a .keras model --vocab, --params) from the workspace, or at --rev."""
+    from imdb_sentiment.predict import load_classifier, load_classifier_at_revision
+
+    if args.rev is not None:
+        return load_classifier_at_revision(args.rev, args.model, vocab_path=args.vocab, params_path=args.params)
+    return load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
     parser.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
     parser.add_argument("--params", default="params.yaml", help="padding for a .keras model only")
+    parser.add_argument(
+        "--rev",
+        help="use the model as committed at this git revision (tag, branch or commit), fetched through DVC "
+        "from the cache or the remote, instead of the workspace's",
+    )
 
 
 def positive_int(value: str) -> int:

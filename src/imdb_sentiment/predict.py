@@ -1,7 +1,8 @@
 """Score new reviews with a trained model, exactly as the pipeline prepared its inputs.
 
 The default model is the ensemble (``data/ensemble.zip``, self-contained). A bare Keras model
-(``.keras``) also works, with the vocabulary and padding of the run beside it.
+(``.keras``) also works, with the vocabulary and padding of the run beside it. Either can be
+taken as committed at a git revision (``load_classifier_at_revision``).
 """
 
 from __future__ import annotations
@@ -66,3 +67,22 @@ def load_classifier(
     pad = load_params(PadParams, params_path)
     preprocessing = Preprocessing(vocab, int(model.input_shape[1]), pad.padding, pad.truncating)
     return Classifier(model=model, preprocessing=preprocessing)
+
+
+def load_classifier_at_revision(
+    rev: str,
+    path: str = DEFAULT_MODEL,
+    *,
+    vocab_path: str = DEFAULT_VOCAB,
+    params_path: str = DEFAULT_PARAMS,
+    repo: str | os.PathLike[str] = ".",
+) -> Classifier | EnsembleClassifier:
+    """``load_classifier`` on the files as committed at git revision ``rev`` (a tag such as
+    ``v1.0.0``, a branch or a commit), fetched through DVC from the cache or the remote."""
+    from imdb_sentiment.revisions import files_at_revision
+
+    needed = [path] if str(path).endswith(".zip") else [path, vocab_path, params_path]
+    with files_at_revision(needed, rev, repo) as local:
+        if len(local) == 1:
+            return load_classifier(local[0])
+        return load_classifier(local[0], vocab_path=local[1], params_path=local[2])

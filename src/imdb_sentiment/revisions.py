@@ -1,0 +1,46 @@
+"""Files as they were at a git revision (a commit, branch or tag), fetched through DVC.
+
+DVC reads the revision's dvc.lock and takes each output from the local cache or, failing that,
+the DVC remote: a model that was pushed can be used from any clone without rerunning anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from imdb_sentiment.io import PipelineError
+
+
+def git_tags(repo: str | Path = ".") -> list[str]:
+    done = subprocess.run(["git", "tag", "--list"], cwd=repo, capture_output=True, text=True, check=False)
+    return sorted(done.stdout.split()) if done.returncode == 0 else []
+
+
+@contextlib.contextmanager
+def files_at_revision(paths: Sequence[str], rev: str, repo: str | Path = ".") -> Iterator[list[Path]]:
+    """Temporary local copies of ``paths`` (relative to ``repo``) as of ``rev``; removed on exit."""
+    import dvc.api
+    from dvc.exceptions import DvcException, PathMissingError
+    from dvc.scm import RevError
+
+    with tempfile.TemporaryDirectory(prefix="imdb-sentiment-rev-") as tmp:
+        local = []
+        for index, path in enumerate(paths):
+            target = Path(tmp) / f"{index}-{Path(path).name}"  # keeps the suffix, which says the model's kind
+            try:
+                with dvc.api.open(path, repo=str(repo), rev=rev, mode="rb") as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out)
+            except RevError:
+                tags = ", ".join(git_tags(repo)) or "none"
+                raise PipelineError(f"no git revision {rev!r} in {repo} (tags: {tags})") from None
+            except PathMissingError:
+                raise PipelineError(f"{path} is not tracked at revision {rev!r} (no DVC output or git file)") from None
+            except DvcException as exc:  # e.g. in neither the cache nor the remote
+                raise PipelineError(f"cannot fetch {path} at revision {rev!r}: {exc}") from None
+            local.append(target)
+        yield local
