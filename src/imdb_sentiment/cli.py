@@ -109,14 +109,18 @@ def serve_command(args: argparse.Namespace) -> None:
     from imdb_sentiment.serve.app import create_app
 
     classifier = load_chosen_classifier(args)
-    app = create_app(classifier, model_name=args.model if args.rev is None else f"{args.model}@{args.rev}")
+    where = f"@{args.rev}" if args.rev else f"#{args.stage}" if args.stage else ""
+    app = create_app(classifier, model_name=f"{args.model}{where}")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
 
 
 def load_chosen_classifier(args: argparse.Namespace) -> Any:
-    """--model (and for a .keras model --vocab, --params) from the workspace, or at --rev."""
-    from imdb_sentiment.predict import load_classifier, load_classifier_at_revision
+    """--model (and for a .keras model --vocab, --params) from the workspace, or at --rev, or the
+    version in registry stage --stage."""
+    from imdb_sentiment.predict import load_classifier, load_classifier_at_revision, load_classifier_in_stage
 
+    if args.stage is not None:
+        return load_classifier_in_stage(args.stage)
     if args.rev is not None:
         return load_classifier_at_revision(args.rev, args.model, vocab_path=args.vocab, params_path=args.params)
     return load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
@@ -126,11 +130,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
     parser.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
     parser.add_argument("--params", default="params.yaml", help="padding for a .keras model only")
-    parser.add_argument(
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
         "--rev",
-        help="use the model as committed at this git revision (tag, branch or commit), fetched through DVC "
-        "from the cache or the remote, instead of the workspace's",
+        help="a registered model version (v1.0.0 = tag imdb-sentiment@v1.0.0) or any git revision: the model "
+        "as committed there, fetched through DVC from the cache or the remote, instead of the workspace's",
     )
+    source.add_argument("--stage", help="the model version a registry stage points to (e.g. prod)")
 
 
 def positive_int(value: str) -> int:

@@ -77,12 +77,23 @@ def load_classifier_at_revision(
     params_path: str = DEFAULT_PARAMS,
     repo: str | os.PathLike[str] = ".",
 ) -> Classifier | EnsembleClassifier:
-    """``load_classifier`` on the files as committed at git revision ``rev`` (a tag such as
-    ``v1.0.0``, a branch or a commit), fetched through DVC from the cache or the remote."""
+    """``load_classifier`` on the files as committed at ``rev``: a registered version of the model
+    (``v1.0.0`` for the git tag ``imdb-sentiment@v1.0.0``) or any git revision (tag, branch,
+    commit), fetched through DVC from the cache or the remote."""
+    from imdb_sentiment.registry import registered, resolve
     from imdb_sentiment.revisions import files_at_revision
 
+    commit = resolve(version=rev, repo=repo)[0] if rev in registered(repo)[0] else rev  # a version: its tag's commit
     needed = [path] if str(path).endswith(".zip") else [path, vocab_path, params_path]
-    with files_at_revision(needed, rev, repo) as local:
+    with files_at_revision(needed, commit, repo, label=rev) as local:
         if len(local) == 1:
             return load_classifier(local[0])
         return load_classifier(local[0], vocab_path=local[1], params_path=local[2])
+
+
+def load_classifier_in_stage(stage: str, repo: str | os.PathLike[str] = ".") -> Classifier | EnsembleClassifier:
+    """The model version that registry stage ``stage`` (e.g. ``prod``) points to."""
+    from imdb_sentiment.registry import resolve
+
+    rev, path = resolve(stage=stage, repo=repo)
+    return load_classifier_at_revision(rev, path, repo=repo)

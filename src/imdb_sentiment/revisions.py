@@ -22,8 +22,12 @@ def git_tags(repo: str | Path = ".") -> list[str]:
 
 
 @contextlib.contextmanager
-def files_at_revision(paths: Sequence[str], rev: str, repo: str | Path = ".") -> Iterator[list[Path]]:
-    """Temporary local copies of ``paths`` (relative to ``repo``) as of ``rev``; removed on exit."""
+def files_at_revision(
+    paths: Sequence[str], rev: str, repo: str | Path = ".", label: str | None = None
+) -> Iterator[list[Path]]:
+    """Temporary local copies of ``paths`` (relative to ``repo``) as of ``rev`` (``label`` in
+    errors, default ``rev``); removed on exit."""
+    label = label or rev
     import dvc.api
     from dvc.exceptions import DvcException, PathMissingError
     from dvc.scm import RevError
@@ -36,11 +40,14 @@ def files_at_revision(paths: Sequence[str], rev: str, repo: str | Path = ".") ->
                 with dvc.api.open(path, repo=str(repo), rev=rev, mode="rb") as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
             except RevError:
-                tags = ", ".join(git_tags(repo)) or "none"
-                raise PipelineError(f"no git revision {rev!r} in {repo} (tags: {tags})") from None
+                from imdb_sentiment.registry import describe
+
+                message = f"no model version or git revision {label!r} in {repo} ({describe(repo)})"
+                raise PipelineError(message) from None
             except PathMissingError:
-                raise PipelineError(f"{path} is not tracked at revision {rev!r} (no DVC output or git file)") from None
+                message = f"{path} is not tracked at revision {label!r} (no DVC output or git file)"
+                raise PipelineError(message) from None
             except DvcException as exc:  # e.g. in neither the cache nor the remote
-                raise PipelineError(f"cannot fetch {path} at revision {rev!r}: {exc}") from None
+                raise PipelineError(f"cannot fetch {path} at revision {label!r}: {exc}") from None
             local.append(target)
         yield local
