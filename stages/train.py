@@ -9,9 +9,9 @@ from dvclive import Live
 from imdb_sentiment.collapse import collapse_causes, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
-from imdb_sentiment.io import PipelineError, load_npy, load_npz, save_npy, write_json
+from imdb_sentiment.io import PipelineError, load_npy, load_npz, read_json, save_npy, write_json
 from imdb_sentiment.models import embedding_weights, save_model
-from imdb_sentiment.params import TrainParams, load_params
+from imdb_sentiment.params import PadParams, TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
 from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
@@ -26,7 +26,8 @@ def main() -> None:
     parser.add_argument("--val", required=True)
     parser.add_argument("--index", required=True, help="row positions of the validation reviews (.npz)")
     parser.add_argument("--embedding", required=True, help="initial embedding matrix (.npy)")
-    parser.add_argument("--model", required=True, help="trained model (.keras)")
+    parser.add_argument("--vocab", required=True, help="the vocabulary (.json), saved inside the model")
+    parser.add_argument("--model", required=True, help="trained model (.keras), with what scoring raw text needs")
     parser.add_argument("--trained-embedding", required=True, help="trained Embedding weights (.npy)")
     parser.add_argument("--val-scores", required=True, help="validation probabilities before any refit (.npz)")
     parser.add_argument("--metrics", required=True)
@@ -55,7 +56,14 @@ def main() -> None:
         )
     seconds = time.perf_counter() - started
 
-    save_model(result.model, args.model)
+    pad = load_params(PadParams)
+    preprocessing = {
+        "vocab": read_json(args.vocab),
+        "maxlen": int(train_set["x"].shape[1]),
+        "padding": pad.padding,
+        "truncating": pad.truncating,
+    }
+    save_model(result.model, args.model, preprocessing)
     MemberScores(val_index, val_set["y"], result.val_probabilities).save(args.val_scores)
     save_npy(args.trained_embedding, embedding_weights(result.model))
     plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")

@@ -38,3 +38,13 @@ def served_model(trained_repo: Path) -> Iterator[int]:
     yield port
     server.terminate()
     server.wait(30)
+
+
+@pytest.fixture(scope="session")
+def registered_repo(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    """A clone with model versions v1.0.0 and v2.0.0 registered (HEAD: v2.0.0), stage prod on v1.0.0,
+    and each version's score of fixture_repo.REGISTRY_REVIEW."""
+    from fixture_repo import make_registered_repo
+
+    clone = tmp_path_factory.mktemp("registry") / "repo"
+    return clone, make_registered_repo(trained_repo, clone)

@@ -93,3 +93,34 @@ def make_repo(root: Path, archive: Path) -> Path:
     run(repo, "git", "add", "-A")
     run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture pipeline")
     return repo
+
+
+REGISTRY_REVIEW = "a great film, wonderful and moving, though the plot was dull"
+
+
+def commit_and_register(repo: Path, version: str) -> None:
+    """Commit the run, then register it as the model's ``version`` (git tag imdb-sentiment@<version>)."""
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", f"model {version}")
+    run(repo, "gto", "register", "imdb-sentiment", "--version", version)
+
+
+def make_registered_repo(trained_repo: Path, clone: Path) -> dict[str, float]:
+    """A clone of ``trained_repo`` (sharing its DVC cache) with two registered model versions:
+    v1.0.0 as trained, v2.0.0 with ``ngrams.C: 0.01`` (HEAD and workspace); stage prod -> v1.0.0.
+    Returns each version's score of REGISTRY_REVIEW, read from the workspace when it was current."""
+    from imdb_sentiment.predict import load_classifier
+
+    run(trained_repo.parent, "git", "clone", "-q", str(trained_repo), str(clone))
+    (clone.parent / "aclImdb_v1.tar.gz").symlink_to(trained_repo.parent / "aclImdb_v1.tar.gz")
+    run(clone, "dvc", "cache", "dir", "--local", str(trained_repo / ".dvc" / "cache"))
+    run(clone, "git", "config", "user.name", "t")  # gto's tags are annotated: they need an author
+    run(clone, "git", "config", "user.email", "t@t")
+    scores = {}
+    for version, changes in (("v1.0.0", {}), ("v2.0.0", {"ngrams.C": 0.01})):
+        set_params(clone / "params.yaml", changes)
+        run(clone, "dvc", "repro")  # v1: nothing to compute, every output comes from the shared cache
+        commit_and_register(clone, version)
+        scores[version] = float(load_classifier(clone / "data/ensemble.zip").predict([REGISTRY_REVIEW])[0])
+    run(clone, "gto", "assign", "imdb-sentiment", "--version", "v1.0.0", "--stage", "prod")
+    return scores

@@ -1,4 +1,4 @@
-"""The user-facing command line: `python -m imdb_sentiment predict|serve ...`."""
+"""The user-facing command line: `python -m imdb_sentiment predict|serve|report ...`."""
 
 from __future__ import annotations
 
@@ -126,6 +126,12 @@ def load_chosen_classifier(args: argparse.Namespace) -> Any:
     return load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
 
 
+def report_command(args: argparse.Namespace) -> None:
+    from imdb_sentiment.report import write_report
+
+    print(write_report(Path(args.out), base=args.base))
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
     parser.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
@@ -162,9 +168,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                        help="uvicorn's; 'debug' also logs each request")  # fmt: skip
+    report = commands.add_parser("report", help="metrics, params and plots of the workspace against a base revision")
+    report.add_argument("--base", default="HEAD", help="the revision to compare with (default HEAD; in CI: main)")
+    report.add_argument("--out", default="report", help="folder for report.md and plots/ (default report/)")
     args = parser.parse_args(argv)
+    commands_by_name = {"predict": predict_command, "serve": serve_command, "report": report_command}
     try:
-        serve_command(args) if args.command == "serve" else predict_command(args)
+        commands_by_name[args.command](args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

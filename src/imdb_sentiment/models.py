@@ -259,8 +259,16 @@ def renumber_shared_objects(config: Any, numbers: dict[Any, int] | None = None) 
     return config
 
 
-def save_model(model: keras.Model, path: str | os.PathLike[str]) -> None:
-    """Save as .keras, atomically, with fixed timestamps: the same weights give the same bytes."""
+# An extra file in the .keras zip (Keras ignores it): what scoring raw text needs besides the model,
+# so that the one file is enough (imdb_sentiment.predict.load_classifier reads it).
+PREPROCESSING_ENTRY = "imdb_sentiment_preprocessing.json"
+
+
+def save_model(
+    model: keras.Model, path: str | os.PathLike[str], preprocessing: dict[str, Any] | None = None
+) -> None:
+    """Save as .keras, atomically, with fixed timestamps: the same weights give the same bytes.
+    ``preprocessing`` (vocabulary, maxlen, padding, truncating) goes in as PREPROCESSING_ENTRY."""
     with atomic_output(path) as tmp:
         model.save(tmp)
         with zipfile.ZipFile(tmp) as saved:
@@ -274,3 +282,7 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> None:
                 entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
                 entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
                 fixed.writestr(entry, data)
+            if preprocessing is not None:
+                entry = zipfile.ZipInfo(PREPROCESSING_ENTRY, date_time=ZIP_EPOCH)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                fixed.writestr(entry, json.dumps(preprocessing, ensure_ascii=False, sort_keys=True).encode())

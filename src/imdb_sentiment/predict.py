@@ -1,13 +1,15 @@
 """Score new reviews with a trained model, exactly as the pipeline prepared its inputs.
 
-The default model is the ensemble (``data/ensemble.zip``, self-contained). A bare Keras model
-(``.keras``) also works, with the vocabulary and padding of the run beside it. Either can be
+The default model is the ensemble (``data/ensemble.zip``, self-contained). A Keras model
+(``.keras``) from stage train is self-contained too: it carries its vocabulary and padding. Either can be
 taken as committed at a git revision (``load_classifier_at_revision``).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +56,9 @@ def load_classifier(
     vocab_path: str | os.PathLike[str] = DEFAULT_VOCAB,
     params_path: str | os.PathLike[str] = DEFAULT_PARAMS,
 ) -> Classifier | EnsembleClassifier:
-    """Load a model with ``.predict(texts)``: the ensemble (.zip) as it is, or a Keras model
-    (.keras), whose maxlen comes from the model and vocabulary and padding from beside it."""
+    """Load a model with ``.predict(texts)``: the ensemble (.zip), or a Keras model (.keras) with
+    the vocabulary and padding it carries (for an older .keras without them: ``vocab_path`` and
+    the padding in ``params_path``)."""
     if not Path(path).is_file():
         raise PipelineError(f"no trained model at {path}: run `dvc repro` (or `dvc pull`) first")
     if str(path).endswith(".zip"):
@@ -63,10 +66,24 @@ def load_classifier(
     from imdb_sentiment.models import load_model  # imports Keras: only when a model is loaded
 
     model = load_model(path)
-    vocab = read_json(vocab_path)
+    carried = carried_preprocessing(path)
+    if carried is not None:
+        return Classifier(model=model, preprocessing=carried)
+    vocab = read_json(vocab_path)  # a .keras file from before models carried their preprocessing
     pad = load_params(PadParams, params_path)
     preprocessing = Preprocessing(vocab, int(model.input_shape[1]), pad.padding, pad.truncating)
     return Classifier(model=model, preprocessing=preprocessing)
+
+
+def carried_preprocessing(path: str | os.PathLike[str]) -> Preprocessing | None:
+    """The vocabulary, maxlen and padding that stage train saved inside a .keras file, if any."""
+    from imdb_sentiment.models import PREPROCESSING_ENTRY
+
+    with zipfile.ZipFile(path) as saved:
+        if PREPROCESSING_ENTRY not in saved.namelist():
+            return None
+        carried = json.loads(saved.read(PREPROCESSING_ENTRY))
+    return Preprocessing(carried["vocab"], int(carried["maxlen"]), carried["padding"], carried["truncating"])
 
 
 def load_classifier_at_revision(
