@@ -6,6 +6,7 @@ import time
 
 from dvclive import Live
 
+from imdb_sentiment.classifier import Preprocessing
 from imdb_sentiment.collapse import collapse_causes, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
@@ -57,13 +58,8 @@ def main() -> None:
     seconds = time.perf_counter() - started
 
     pad = load_params(PadParams)
-    preprocessing = {
-        "vocab": read_json(args.vocab),
-        "maxlen": int(train_set["x"].shape[1]),
-        "padding": pad.padding,
-        "truncating": pad.truncating,
-    }
-    save_model(result.model, args.model, preprocessing)
+    preprocessing = Preprocessing(read_json(args.vocab), int(train_set["x"].shape[1]), pad.padding, pad.truncating)
+    save_model(result.model, args.model, preprocessing.as_dict())
     MemberScores(val_index, val_set["y"], result.val_probabilities).save(args.val_scores)
     save_npy(args.trained_embedding, embedding_weights(result.model))
     plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")

@@ -42,6 +42,13 @@ class Preprocessing:
         """Tokenized and reindexed, packed as flat ids + offsets."""
         return pack([encode(tokenize(text), self.vocab) for text in texts])
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"vocab": self.vocab, "maxlen": self.maxlen, "padding": self.padding, "truncating": self.truncating}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Preprocessing:
+        return cls(dict(data["vocab"]), int(data["maxlen"]), data["padding"], data["truncating"])
+
     def pad(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         return pad_sequences(unpack(ids, offsets), self.maxlen, self.padding, self.truncating)  # type: ignore[arg-type]
 
@@ -64,16 +71,16 @@ def save_ensemble(
 ) -> None:
     """One zip: manifest, vocabulary and each member's own file, byte for byte."""
     entries = {MEMBER_FILES[name]: Path(member_paths[name]).read_bytes() for name in stacker.members}
+    padding = preprocessing.as_dict()
+    vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps maxlen, padding, truncating
     manifest = {
         "format": FORMAT_VERSION,
         "stacker": stacker.as_dict(),
         "members": {name: MEMBER_FILES[name] for name in stacker.members},
-        "maxlen": preprocessing.maxlen,
-        "padding": preprocessing.padding,
-        "truncating": preprocessing.truncating,
+        **padding,
     }
     entries[MANIFEST] = json.dumps(manifest, indent=2).encode()
-    entries["vocab.json"] = json.dumps(preprocessing.vocab, ensure_ascii=False).encode()
+    entries["vocab.json"] = json.dumps(vocab, ensure_ascii=False).encode()
     write_zip(path, entries)
 
 
@@ -133,5 +140,5 @@ def load_ensemble(path: str | os.PathLike[str]) -> EnsembleClassifier:
                 from imdb_sentiment.models import load_model  # imports Keras: only when needed
 
                 members[name] = load_model(member_path)
-    preprocessing = Preprocessing(vocab, int(manifest["maxlen"]), manifest["padding"], manifest["truncating"])
+    preprocessing = Preprocessing.from_dict({**manifest, "vocab": vocab})
     return EnsembleClassifier(preprocessing, Stacker.from_dict(manifest["stacker"]), members)

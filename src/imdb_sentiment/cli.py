@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from imdb_sentiment.io import PipelineError, atomic_output
+from imdb_sentiment.predict import label_of
 
 
 def terms_cell(terms: list[dict[str, Any]]) -> str:
@@ -26,7 +27,7 @@ def write_predictions(
     """CSV (text, probability, label) or JSON lines with the same fields; explained, CSV adds the
     top terms and the method, JSON lines the whole explanation."""
     rows: list[dict[str, Any]] = [
-        {"text": text, "probability": round(float(p), 6), "label": "positive" if p >= 0.5 else "negative"}
+        {"text": text, "probability": round(float(p), 6), "label": label_of(p)}
         for text, p in zip(texts, probabilities, strict=True)
     ]
     for row, explanation in zip(rows, explanations or [], strict=False):
@@ -81,7 +82,7 @@ def predict_command(args: argparse.Namespace) -> None:
         probabilities = classifier.predict(texts).tolist()
     if args.text is not None and args.output is None and args.format is None:
         p = probabilities[0]
-        print(f"{p:.4f}\t{'positive' if p >= 0.5 else 'negative'}")
+        print(f"{p:.4f}\t{label_of(p)}")
         if explanations:
             print_explanation(explanations[0])
         return

@@ -20,9 +20,13 @@ from keras import layers, ops
 from imdb_sentiment.io import PipelineError, atomic_output
 from imdb_sentiment.params import TrainParams
 
+# Layer names that other code looks layers up by (feature priors, explanations).
 EMBEDDING_LAYER = "embedding"
+NGRAM_LAYER = "ngrams"
 NB_FEATURES = "nb_features"
 NB_RATIOS = "nb_ratios"
+NB_WEIGHTS = "nb_weights"
+OUTPUT_LAYER = "positive"
 
 
 @keras.saving.register_keras_serializable(package="imdb_sentiment")
@@ -136,7 +140,7 @@ def build_fasttext(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
     unigrams = layers.GlobalAveragePooling1D()(inp.embedded)  # the embedding masks <PAD>
     if f.max_n < 2:
         return layers.Dropout(f.dropout)(unigrams)
-    ngram_ids = HashedNgrams(inp.vocab_size, f.buckets, f.max_n, name="ngrams")(inp.ids)
+    ngram_ids = HashedNgrams(inp.vocab_size, f.buckets, f.max_n, name=NGRAM_LAYER)(inp.ids)
     ngrams = layers.Embedding(f.buckets, f.ngram_dim, mask_zero=True, name="ngram_embedding")(ngram_ids)
     x = layers.Concatenate()([unigrams, layers.GlobalAveragePooling1D()(ngrams)])
     return layers.Dropout(f.dropout)(x)
@@ -152,13 +156,13 @@ def build_nbsvm(inp: ModelInput, p: TrainParams) -> keras.KerasTensor:
     n = p.nbsvm
     tokens = inp.ids
     if n.max_n >= 2:
-        ngrams = HashedNgrams(inp.vocab_size, n.buckets, n.max_n, offset=inp.vocab_size - 1, name="ngrams")(inp.ids)
+        ngrams = HashedNgrams(inp.vocab_size, n.buckets, n.max_n, offset=inp.vocab_size - 1, name=NGRAM_LAYER)(inp.ids)
         tokens = layers.Concatenate()([inp.ids, ngrams])
     features = UniqueIds(name=NB_FEATURES)(tokens)
     n_features = inp.vocab_size + n.buckets - 1
     ratios = layers.Embedding(n_features, 1, trainable=False, name=NB_RATIOS)(features)
     weights = layers.Embedding(
-        n_features, 1, embeddings_initializer=keras.initializers.Constant(n.weight_init), name="nb_weights"
+        n_features, 1, embeddings_initializer=keras.initializers.Constant(n.weight_init), name=NB_WEIGHTS
     )(features)
     score = layers.Flatten()(layers.Dot(axes=1)([ratios, weights]))
     words = layers.Dropout(n.dropout)(layers.GlobalAveragePooling1D()(inp.embedded))
@@ -196,7 +200,7 @@ def build_model(p: TrainParams, embedding_matrix: np.ndarray, maxlen: int) -> ke
     # Scaled down, the vectors keep their geometry and are fine-tuned like a fresh embedding.
     embedding.set_weights([embedding_matrix * np.float32(p.settings.embedding_scale)])
     features = BUILDERS[p.model](ModelInput(ids, embedded, vocab_size), p)
-    output = layers.Dense(1, activation="sigmoid", name="positive")(features)
+    output = layers.Dense(1, activation="sigmoid", name=OUTPUT_LAYER)(features)
     model = keras.Model(ids, output, name=p.model)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=p.settings.learning_rate),

@@ -50,6 +50,11 @@ class Classifier:
         return (self.predict(texts) >= threshold).astype(np.int8)
 
 
+def label_of(probability: float, threshold: float = 0.5) -> str:
+    """'positive' or 'negative', as predict_label decides."""
+    return "positive" if probability >= threshold else "negative"
+
+
 def load_classifier(
     path: str | os.PathLike[str] = DEFAULT_MODEL,
     *,
@@ -82,8 +87,7 @@ def carried_preprocessing(path: str | os.PathLike[str]) -> Preprocessing | None:
     with zipfile.ZipFile(path) as saved:
         if PREPROCESSING_ENTRY not in saved.namelist():
             return None
-        carried = json.loads(saved.read(PREPROCESSING_ENTRY))
-    return Preprocessing(carried["vocab"], int(carried["maxlen"]), carried["padding"], carried["truncating"])
+        return Preprocessing.from_dict(json.loads(saved.read(PREPROCESSING_ENTRY)))
 
 
 def load_classifier_at_revision(
@@ -97,15 +101,18 @@ def load_classifier_at_revision(
     """``load_classifier`` on the files as committed at ``rev``: a registered version of the model
     (``v1.0.0`` for the git tag ``imdb-sentiment@v1.0.0``) or any git revision (tag, branch,
     commit), fetched through DVC from the cache or the remote."""
-    from imdb_sentiment.registry import registered, resolve
-    from imdb_sentiment.revisions import files_at_revision
+    from imdb_sentiment.registry import describe, registered, resolve
+    from imdb_sentiment.revisions import UnknownRevision, files_at_revision
 
     commit = resolve(version=rev, repo=repo)[0] if rev in registered(repo)[0] else rev  # a version: its tag's commit
     needed = [path] if str(path).endswith(".zip") else [path, vocab_path, params_path]
-    with files_at_revision(needed, commit, repo, label=rev) as local:
-        if len(local) == 1:
-            return load_classifier(local[0])
-        return load_classifier(local[0], vocab_path=local[1], params_path=local[2])
+    try:
+        with files_at_revision(needed, commit, repo, label=rev) as local:
+            if len(local) == 1:
+                return load_classifier(local[0])
+            return load_classifier(local[0], vocab_path=local[1], params_path=local[2])
+    except UnknownRevision:
+        raise PipelineError(f"no model version or git revision {rev!r} in {repo} ({describe(repo)})") from None
 
 
 def load_classifier_in_stage(stage: str, repo: str | os.PathLike[str] = ".") -> Classifier | EnsembleClassifier:

@@ -4,12 +4,17 @@ the artifact that dvc.yaml declares, resolved to a git revision through ``dvc.ap
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from imdb_sentiment.io import PipelineError
-from imdb_sentiment.revisions import git_tags
 
 MODEL_ARTIFACT = "imdb-sentiment"  # dvc.yaml `artifacts:`
+
+
+def git_tags(repo: str | Path = ".") -> list[str]:
+    done = subprocess.run(["git", "tag", "--list"], cwd=repo, capture_output=True, text=True, check=False)
+    return sorted(done.stdout.split()) if done.returncode == 0 else []
 
 
 def registered(repo: str | Path = ".", name: str = MODEL_ARTIFACT) -> tuple[list[str], list[str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,9 +15,8 @@ from pathlib import Path
 from imdb_sentiment.io import PipelineError
 
 
-def git_tags(repo: str | Path = ".") -> list[str]:
-    done = subprocess.run(["git", "tag", "--list"], cwd=repo, capture_output=True, text=True, check=False)
-    return sorted(done.stdout.split()) if done.returncode == 0 else []
+class UnknownRevision(PipelineError):
+    """No such git revision in the repository."""
 
 
 @contextlib.contextmanager
@@ -40,10 +38,7 @@ def files_at_revision(
                 with dvc.api.open(path, repo=str(repo), rev=rev, mode="rb") as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
             except RevError:
-                from imdb_sentiment.registry import describe
-
-                message = f"no model version or git revision {label!r} in {repo} ({describe(repo)})"
-                raise PipelineError(message) from None
+                raise UnknownRevision(f"no git revision {label!r} in {repo}") from None
             except PathMissingError:
                 message = f"{path} is not tracked at revision {label!r} (no DVC output or git file)"
                 raise PipelineError(message) from None

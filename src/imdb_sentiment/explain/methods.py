@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import keras
 import numpy as np
 
 from imdb_sentiment.classifier import Preprocessing
 from imdb_sentiment.explain.attribution import Attribution, Feature, spread, term_text
+from imdb_sentiment.models import EMBEDDING_LAYER, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER, OUTPUT_LAYER
 from imdb_sentiment.ngrams import NgramModel, ngram_keys
 from imdb_sentiment.sequences import pad_sequences
 from imdb_sentiment.vocab import BOS_ID, PAD_ID
@@ -32,24 +34,16 @@ NBSVM_METHOD = "exact: each present feature's NB ratio x learned weight, plus it
 OCCLUSION_METHOD = "occlusion: the drop in log-odds when each word is left out of the review"
 IG_STEPS = 32
 IG_METHOD = f"integrated gradients: each word vector's, from an all-<PAD> review in {IG_STEPS} steps"
-# Layer names of the models built by imdb_sentiment.models (importing it would import Keras).
-OUTPUT_LAYER, EMBEDDING_LAYER, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER = (
-    "positive",
-    "embedding",
-    "nb_ratios",
-    "nb_weights",
-    "ngrams",
-)
+
+
+def padded(sequences: Sequence[np.ndarray], preprocessing: Preprocessing) -> np.ndarray:
+    """Id sequences padded and truncated as the model's inputs were."""
+    return pad_sequences(sequences, preprocessing.maxlen, preprocessing.padding, preprocessing.truncating)
 
 
 def padded_positions(n_ids: int, preprocessing: Preprocessing) -> np.ndarray:
     """For each padded slot, the review position it holds (-1 for padding)."""
-    return (
-        pad_sequences([np.arange(1, n_ids + 1)], preprocessing.maxlen, preprocessing.padding, preprocessing.truncating)[
-            0
-        ]
-        - 1
-    )
+    return padded([np.arange(1, n_ids + 1)], preprocessing)[0] - 1
 
 
 class NgramExplainer:
@@ -80,8 +74,6 @@ class KerasExplainer:
     """Shared by the Keras explainers: the model's log-odds (the output layer before its sigmoid)."""
 
     def __init__(self, model: Any) -> None:
-        import keras
-
         self.model = model
         output = model.get_layer(OUTPUT_LAYER)
         kernel, bias = output.get_weights()
@@ -112,29 +104,35 @@ class NbsvmExplainer(KerasExplainer):
         names = {layer.name for layer in model.layers}
         self.ngram_layer = model.get_layer(NGRAM_LAYER) if NGRAM_LAYER in names else None
 
+    def word_part(self, feature: int, count: int, n_words: int) -> float:
+        """A word's share of the mean word vector's score; 0 for an n-gram (ids past the words)."""
+        return count * self.word_scores[feature] / n_words if feature < self.word_scores.size else 0.0
+
     def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
-        padded = preprocessing.pad(ids, np.array([0, ids.size]))[0]
+        row = padded([ids], preprocessing)[0]
         positions = padded_positions(ids.size, preprocessing)
-        present = np.flatnonzero(padded != PAD_ID)
-        features: dict[int, Feature] = {}
-
-        def add(feature: int, start: int, n: int, extra: float = 0.0) -> None:
-            if feature not in features:
-                features[feature] = (self.feature_weights[feature], term_text(padded[start : start + n], words), [])
-            weight, term, occurrences = features[feature]
-            features[feature] = (weight + extra, term, [*occurrences, (int(positions[start]), n)])
-
-        for slot in present:  # words: binary NB feature, plus each occurrence's word-vector part
-            add(int(padded[slot]), int(slot), 1, self.word_scores[padded[slot]] / present.size)
+        present = np.flatnonzero(row != PAD_ID)
+        occurrences: dict[int, list[tuple[int, int]]] = {}  # feature id -> (start slot, n) of each
+        for slot in present:
+            occurrences.setdefault(int(row[slot]), []).append((int(slot), 1))
         if self.ngram_layer is not None:
-            ngram_ids = np.asarray(self.ngram_layer(padded[None, :]))[0]
+            ngram_ids = np.asarray(self.ngram_layer(row[None, :]))[0]
             offset = 0
             for n in range(2, self.ngram_layer.max_n + 1):
-                count = padded.size - n + 1
+                count = row.size - n + 1
                 for start in np.flatnonzero(ngram_ids[offset : offset + count]):
-                    add(int(ngram_ids[offset + start]), int(start), n)
+                    occurrences.setdefault(int(ngram_ids[offset + start]), []).append((int(start), n))
                 offset += count
-        terms, spread_positions = spread(features.values(), ids.size)
+        # a distinct feature counts once (binary NB); a word's vector counts at each occurrence
+        features = [
+            (
+                self.feature_weights[feature] + self.word_part(feature, len(found), present.size),
+                term_text(row[found[0][0] : found[0][0] + found[0][1]], words),
+                [(int(positions[start]), n) for start, n in found],
+            )
+            for feature, found in occurrences.items()
+        ]
+        terms, spread_positions = spread(features, ids.size)
         return Attribution(self.bias, terms, spread_positions, self.method)
 
 
@@ -147,9 +145,7 @@ class OcclusionExplainer(KerasExplainer):
         distinct = np.unique(ids[seen])
         distinct = distinct[distinct != BOS_ID]
         variants = [ids] + [ids[ids != word] for word in distinct]
-        log_odds = self.log_odds(
-            pad_sequences(variants, preprocessing.maxlen, preprocessing.padding, preprocessing.truncating)
-        )
+        log_odds = self.log_odds(padded(variants, preprocessing))
         drops = log_odds[0] - log_odds[1:]
         features = [
             (float(drop), term_text([word], words), [(int(p), 1) for p in seen[ids[seen] == word]])
@@ -166,8 +162,6 @@ class IntegratedGradientsExplainer(KerasExplainer):
     method = IG_METHOD
 
     def __init__(self, model: Any) -> None:
-        import keras
-
         super().__init__(model)
         embedding = model.get_layer(EMBEDDING_LAYER)
         # raises ValueError where a later layer also reads the ids: such a model is not for this method
@@ -177,8 +171,8 @@ class IntegratedGradientsExplainer(KerasExplainer):
     def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
         import tensorflow as tf
 
-        padded = preprocessing.pad(ids, np.array([0, ids.size]))[0]
-        review, baseline = self.vectors[padded], self.vectors[np.zeros_like(padded)]
+        row = padded([ids], preprocessing)[0]
+        review, baseline = self.vectors[row], self.vectors[np.zeros_like(row)]
         alphas = (np.arange(IG_STEPS, dtype=np.float32) + 0.5) / IG_STEPS
         path = tf.constant(baseline[None] + alphas[:, None, None] * (review - baseline)[None])
         kernel = tf.constant(self.kernel[:, None], tf.float32)
@@ -189,11 +183,11 @@ class IntegratedGradientsExplainer(KerasExplainer):
         per_slot = ((review - baseline) * gradients).sum(axis=1).astype(np.float64)
         positions = padded_positions(ids.size, preprocessing)
         features = [
-            (float(per_slot[slot]), term_text([padded[slot]], words), [(int(positions[slot]), 1)])
-            for slot in np.flatnonzero(padded != PAD_ID)
+            (float(per_slot[slot]), term_text([row[slot]], words), [(int(positions[slot]), 1)])
+            for slot in np.flatnonzero(row != PAD_ID)
         ]
         terms, spread_positions = spread(features, ids.size)
-        total = float(self.log_odds(padded[None])[0])
+        total = float(self.log_odds(row[None])[0])
         return Attribution(total - spread_positions.sum(), terms, spread_positions, self.method)
 
 

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from imdb_sentiment import __version__
 from imdb_sentiment.explain.explainer import Explainer
+from imdb_sentiment.predict import label_of
 from imdb_sentiment.serve.limits import MAX_BODY_BYTES, MAX_EXPLAINED_TEXTS, MAX_TEXT_CHARS, MAX_TEXTS, BodySizeLimit
 
 EXPECTED = '{"texts": ["a review", ...], "explain": false}'
@@ -78,10 +79,6 @@ class Health(BaseModel):
     explain_method: str
 
 
-def label(probability: float) -> Literal["positive", "negative"]:
-    return "positive" if probability >= 0.5 else "negative"
-
-
 def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """400 for a body that is not JSON, 422 for JSON of the wrong shape; one readable line in
     ``error``, pydantic's details in ``detail``."""
@@ -139,12 +136,12 @@ def create_app(classifier: Any, model_name: str) -> FastAPI:
             if request.explain:
                 explanations = explainer.explain(request.texts, request.top)
                 predictions = [
-                    Prediction(probability=e.probability, label=label(e.probability), explanation=e.as_dict())
+                    Prediction(probability=e.probability, label=label_of(e.probability), explanation=e.as_dict())
                     for e in explanations
                 ]
             else:
                 probabilities = classifier.predict(request.texts).tolist()
-                predictions = [Prediction(probability=p, label=label(p)) for p in probabilities]
+                predictions = [Prediction(probability=p, label=label_of(p)) for p in probabilities]
         return PredictResponse(model=model_name, predictions=predictions)
 
     @app.get("/health")
