@@ -48,6 +48,12 @@ def run(repo: Path, *args: str) -> str:
     return done.stdout + done.stderr
 
 
+def cli(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m imdb_sentiment ARGS` in ``repo``, as a user runs it; its exit status is not checked."""
+    command = [sys.executable, "-m", "imdb_sentiment", *args]
+    return subprocess.run(command, cwd=repo, env=repo_env(repo), input=stdin, capture_output=True, text=True)
+
+
 def repo_env(repo: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

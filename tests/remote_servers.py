@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fixture_server import free_port
+
 SSHD = "/usr/sbin/sshd"
 # Test-only S3 credentials: moto accepts any; they go to .dvc/config.local, never to .dvc/config.
 S3_KEY, S3_SECRET = "imdb-test-key", "imdb-test-secret"
@@ -27,12 +29,6 @@ class Remote:
     url: str
     shared: dict[str, str] = field(default_factory=dict)  # `dvc remote modify` (committed)
     secret: dict[str, str] = field(default_factory=dict)  # `dvc remote modify --local` (config.local)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from fixture_archive import NEGATIVE_WORDS, POSITIVE_WORDS, synthetic_review
-from fixture_repo import repo_env
+from fixture_repo import cli
 
 from imdb_sentiment.ensemble import log_odds
 from imdb_sentiment.explain.attribution import Attribution, combine, spread, top_terms
@@ -151,8 +150,7 @@ def test_other_keras_models_are_explained_by_their_method(trained_repo: Path, mo
 
 
 def predict_cli(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "imdb_sentiment", "predict", *args]
-    return subprocess.run(command, cwd=repo, env=repo_env(repo), capture_output=True, text=True)
+    return cli(repo, "predict", *args)
 
 
 def test_predict_explain_lists_the_top_terms_and_the_method(trained_repo: Path) -> None:

@@ -10,7 +10,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 from archive_server import ArchiveServer
-from fixture_repo import make_repo, params_changed, repo_env, repro, run, stages_run
+from fixture_repo import cli, make_repo, params_changed, repo_env, repro, run, stages_run
 from gensim.models import KeyedVectors
 
 from imdb_sentiment.archive import file_md5
@@ -200,8 +199,7 @@ def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> Non
 
 
 def predict_cli(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "imdb_sentiment", "predict", *args]
-    return subprocess.run(command, cwd=repo, env=repo_env(repo), input=stdin, capture_output=True, text=True)
+    return cli(repo, "predict", *args, stdin=stdin)
 
 
 def test_predict_cli(pipeline: tuple[Path, set[str]]) -> None:

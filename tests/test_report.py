@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from fixture_repo import repo_env
+from fixture_repo import cli
 
 
 def test_the_report_compares_the_workspace_with_a_base(registered_repo: tuple[Path, dict[str, float]]) -> None:
     clone, _ = registered_repo  # HEAD: v2.0.0 (ngrams.C 0.01), base: v1.0.0 (ngrams.C 1.0)
-    command = [sys.executable, "-m", "imdb_sentiment", "report", "--base", "imdb-sentiment@v1.0.0", "--out", "report"]
-    done = subprocess.run(command, cwd=clone, env=repo_env(clone), capture_output=True, text=True)
+    done = cli(clone, "report", "--base", "imdb-sentiment@v1.0.0", "--out", "report")
     assert done.returncode == 0, done.stderr
     report = (clone / "report" / "report.md").read_text()
     assert "# Model report: workspace against `imdb-sentiment@v1.0.0`" in report
@@ -31,9 +28,6 @@ def test_the_report_compares_the_workspace_with_a_base(registered_repo: tuple[Pa
 
 
 def test_an_unknown_base_is_one_line(registered_repo: tuple[Path, dict[str, float]], tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "imdb_sentiment", "report", "--base", "no-such-rev", "--out", str(tmp_path)]
-    done = subprocess.run(
-        command, cwd=registered_repo[0], env=repo_env(registered_repo[0]), capture_output=True, text=True
-    )
+    done = cli(registered_repo[0], "report", "--base", "no-such-rev", "--out", str(tmp_path))
     assert done.returncode == 1
     assert done.stderr.startswith("error: dvc metrics diff no-such-rev --md failed") and done.stderr.count("\n") == 1

@@ -3,20 +3,13 @@ them through DVC; plain git revisions work too."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fixture_repo import REGISTRY_REVIEW as REVIEW
-from fixture_repo import repo_env, run
+from fixture_repo import cli, run
 
 from imdb_sentiment.io import PipelineError
-
-
-def predict(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "imdb_sentiment", "predict", *args]
-    return subprocess.run(command, cwd=repo, env=repo_env(repo), capture_output=True, text=True)
 
 
 def test_each_revision_scores_with_its_own_model(registered_repo: tuple[Path, dict[str, float]]) -> None:
@@ -32,21 +25,21 @@ def test_each_revision_scores_with_its_own_model(registered_repo: tuple[Path, di
     )
     for rev, expected in (("v1.0.0", v1), ("v2.0.0", v2)):
         assert load_classifier_at_revision(rev, repo=clone).predict([REVIEW])[0] == pytest.approx(expected, abs=1e-6)
-        done = predict(clone, "--rev", rev, REVIEW)
+        done = cli(clone, "predict", "--rev", rev, REVIEW)
         assert done.returncode == 0, done.stderr
         assert float(done.stdout.split()[0]) == pytest.approx(expected, abs=1e-4)
 
-    prod = predict(clone, "--stage", "prod", REVIEW)
+    prod = cli(clone, "predict", "--stage", "prod", REVIEW)
     assert prod.returncode == 0, prod.stderr
     assert float(prod.stdout.split()[0]) == pytest.approx(v1, abs=1e-4)
     commit = run(clone, "git", "rev-parse", "HEAD~1").strip()  # any git revision works too: v1's commit
     assert load_classifier_at_revision(commit, repo=clone).predict([REVIEW])[0] == pytest.approx(v1, abs=1e-6)
 
     registry = "versions of imdb-sentiment: v1.0.0, v2.0.0; stages: prod"
-    missing = predict(clone, "--rev", "v3.0.0", REVIEW)
+    missing = cli(clone, "predict", "--rev", "v3.0.0", REVIEW)
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"error: no model version or git revision 'v3.0.0' in . ({registry})"
-    no_stage = predict(clone, "--stage", "staging", REVIEW)
+    no_stage = cli(clone, "predict", "--stage", "staging", REVIEW)
     assert no_stage.stderr.strip() == f"error: no stage 'staging' of imdb-sentiment in the registry ({registry})"
     artifact = run(clone, "dvc", "artifacts", "get", ".", "imdb-sentiment", "--rev", "v2.0.0", "-o", "v2.zip")
     assert "v2.zip" in artifact

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fixture_repo import repo_env
+from fixture_repo import cli
 from fixture_server import post_json, request
 
 from imdb_sentiment.serve.limits import MAX_BODY_BYTES, MAX_EXPLAINED_TEXTS, MAX_TEXT_CHARS, MAX_TEXTS
@@ -107,8 +105,7 @@ def test_docs_and_page(served_model: int) -> None:
 
 @pytest.mark.parametrize("model", ["missing.zip", "params.yaml"])
 def test_a_missing_or_unloadable_model_stops_start_up_with_one_line(trained_repo: Path, model: str) -> None:
-    command = [sys.executable, "-m", "imdb_sentiment", "serve", "--model", model, "--port", "1"]
-    done = subprocess.run(command, cwd=trained_repo, env=repo_env(trained_repo), capture_output=True, text=True)
+    done = cli(trained_repo, "serve", "--model", model, "--port", "1")
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and model in lines[0], done.stderr
