@@ -7,7 +7,7 @@ import numpy as np
 
 from imdb_sentiment.classifier import Preprocessing, save_ensemble
 from imdb_sentiment.ensemble import MemberScores, check_aligned, cross_validated_accuracy, fit_stacker
-from imdb_sentiment.io import read_json, write_json
+from imdb_sentiment.io import PipelineError, read_json, write_json
 from imdb_sentiment.params import EnsembleParams, PadParams, load_params
 from imdb_sentiment.stage import run_stage
 
@@ -17,10 +17,12 @@ log = logging.getLogger("combine")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--keras", required=True, help="the Keras member (.keras) and its validation scores (.npz)", nargs=2
-    )
-    parser.add_argument(
-        "--ngrams", required=True, help="the n-gram member (.npz) and its validation scores (.npz)", nargs=2
+        "--member",
+        required=True,
+        action="append",
+        nargs=3,
+        metavar=("NAME", "MODEL", "SCORES"),
+        help="a candidate member: its name in ensemble.members, its model file and its validation scores (.npz)",
     )
     parser.add_argument("--vocab", required=True)
     parser.add_argument("--stats", required=True, help="length statistics holding maxlen (.json)")
@@ -29,7 +31,10 @@ def main() -> None:
     args = parser.parse_args()
     p, pad = load_params(EnsembleParams), load_params(PadParams)
 
-    files = {"keras": args.keras, "ngrams": args.ngrams}
+    files = {name: (model, val_scores) for name, model, val_scores in args.member}
+    missing = [name for name in p.members if name not in files]
+    if missing:
+        raise PipelineError(f"ensemble.members names {missing}, but combine was given only {sorted(files)} (--member)")
     scores = {name: MemberScores.load(files[name][1]) for name in p.members}
     _, labels = check_aligned(scores)
     stacker = fit_stacker(scores, p.C)

@@ -1,8 +1,16 @@
-"""Stage train: fit the chosen Keras model on the split, log curves with DVCLive, save it."""
+"""Stages train and train_lstm: fit a Keras model on the split, save it and its validation scores.
+
+Stage train fits ``train.model`` (the ensemble's ``keras`` member and the tutorial's model) and
+also writes the trained embedding, DVCLive curves and the environment. An ensemble member of
+fixed architecture passes ``--model-name`` (stage train_lstm: ``--model-name lstm``) and
+writes only the model, its validation scores and metrics.
+"""
 
 import argparse
+import contextlib
 import logging
 import time
+import typing
 
 from dvclive import Live
 
@@ -19,25 +27,30 @@ from imdb_sentiment.stage import run_stage
 from imdb_sentiment.training import live_callback, train
 
 log = logging.getLogger("train")
+MODEL_NAMES = typing.get_args(TrainParams.model_fields["model"].annotation)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model-name", choices=MODEL_NAMES, help="fit this model instead of train.model")
     parser.add_argument("--train", required=True)
     parser.add_argument("--val", required=True)
     parser.add_argument("--index", required=True, help="row positions of the validation reviews (.npz)")
     parser.add_argument("--embedding", required=True, help="initial embedding matrix (.npy)")
     parser.add_argument("--vocab", required=True, help="the vocabulary (.json), saved inside the model")
     parser.add_argument("--model", required=True, help="trained model (.keras), with what scoring raw text needs")
-    parser.add_argument("--trained-embedding", required=True, help="trained Embedding weights (.npy)")
+    parser.add_argument("--trained-embedding", help="trained Embedding weights (.npy)")
     parser.add_argument("--val-scores", required=True, help="validation probabilities before any refit (.npz)")
     parser.add_argument("--metrics", required=True)
-    parser.add_argument("--live-dir", required=True, help="DVCLive per-epoch logs")
-    parser.add_argument("--curves", required=True, help="training curves (.png)")
-    parser.add_argument("--environment", required=True, help="package versions of this run (.json)")
+    parser.add_argument("--live-dir", help="DVCLive per-epoch logs")
+    parser.add_argument("--curves", help="training curves (.png)")
+    parser.add_argument("--environment", help="package versions of this run (.json)")
     parser.add_argument("--run-record", required=True, help="seconds and machine details (.json, updated)")
+    parser.add_argument("--record-as", default="train", help="the stage's name in the run record")
     args = parser.parse_args()
     p = load_params(TrainParams)
+    if args.model_name:
+        p = p.for_model(args.model_name)
 
     train_set, val_set = load_npz(args.train), load_npz(args.val)
     val_index = load_npz(args.index)["val"]
@@ -45,24 +58,22 @@ def main() -> None:
         raise PipelineError(f"{args.index}: {val_index.size} validation rows, but {args.val} holds {val_set['y'].size}")
     matrix = load_npy(args.embedding)
     started = time.perf_counter()
-    with Live(dir=args.live_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
-        result = train(
-            p,
-            matrix,
-            train_set["x"],
-            train_set["y"],
-            val_set["x"],
-            val_set["y"],
-            callbacks=[live_callback(live)],
-        )
+    with contextlib.ExitStack() as stack:
+        callbacks = []
+        if args.live_dir:
+            live = stack.enter_context(Live(dir=args.live_dir, dvcyaml=False, save_dvc_exp=False, report=None))
+            callbacks.append(live_callback(live))
+        result = train(p, matrix, train_set["x"], train_set["y"], val_set["x"], val_set["y"], callbacks=callbacks)
     seconds = time.perf_counter() - started
 
     pad = load_params(PadParams)
     preprocessing = Preprocessing(read_json(args.vocab), int(train_set["x"].shape[1]), pad.padding, pad.truncating)
     save_model(result.model, args.model, preprocessing.as_dict())
     MemberScores(val_index, val_set["y"], result.val_probabilities).save(args.val_scores)
-    save_npy(args.trained_embedding, embedding_weights(result.model))
-    plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")
+    if args.trained_embedding:
+        save_npy(args.trained_embedding, embedding_weights(result.model))
+    if args.curves:
+        plot_training_curves(result.history, args.curves, title=f"{p.model}: training curves")
     best = result.best_epoch - 1
     collapsed = collapse_signs(result.val_probabilities, result.history["val_loss"][best])
     if collapsed:
@@ -88,8 +99,9 @@ def main() -> None:
             "collapsed": bool(collapsed),
         },
     )
-    write_json(args.environment, software_record())
-    record_stage_run(args.run_record, "train", seconds, machine_record(gpus=visible_gpus()))
+    if args.environment:
+        write_json(args.environment, software_record())
+    record_stage_run(args.run_record, args.record_as, seconds, machine_record(gpus=visible_gpus()))
     log.info("%s: best epoch %d, val_accuracy %.4f", p.model, result.best_epoch, result.history["val_accuracy"][best])
 
 

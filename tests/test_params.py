@@ -7,6 +7,7 @@ import yaml
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.params import (
     EmbeddingParams,
+    EnsembleParams,
     LengthParams,
     PadParams,
     SplitParams,
@@ -34,6 +35,16 @@ def with_change(group: str, key: str, value: Any) -> dict[str, Any]:
 def test_repository_params_are_valid() -> None:
     for model in (VocabParams, LengthParams, PadParams, SplitParams, Word2VecParams, EmbeddingParams, TrainParams):
         load_params(model, REPO_PARAMS)
+
+
+def test_a_member_of_fixed_architecture_keeps_every_other_setting() -> None:
+    """Stage train_lstm: train.model's choice swapped for lstm, nothing else."""
+    p = load_params(TrainParams, REPO_PARAMS)
+    lstm = p.for_model("lstm")
+    assert lstm.model == "lstm" and lstm.settings == p.lstm
+    assert lstm.model_dump(exclude={"model"}) == p.model_dump(exclude={"model"})
+    with pytest.raises(ValueError, match="model"):
+        p.for_model("transformer")
 
 
 @pytest.mark.parametrize(
@@ -76,6 +87,13 @@ def test_repository_params_are_valid() -> None:
         ),
         (EmbeddingParams, "source", "pretrained", r"embedding\.source is 'pretrained' but embedding\.path is empty"),
         (TrainParams, "unknown_key", 1, r"train\.unknown_key: Extra inputs are not permitted"),
+        (
+            EnsembleParams,
+            "members",
+            ["keras", "doc2vec"],
+            r"ensemble\.members\.1: Input should be 'keras', 'ngrams' or 'lstm'",
+        ),
+        (EnsembleParams, "members", ["lstm", "lstm"], r"ensemble\.members lists a member twice"),
     ],
 )
 def test_invalid_values_name_the_key(model: type, key: str, value: Any, message: str) -> None:

@@ -85,15 +85,27 @@ def test_combine_refuses_members_scored_on_other_reviews(tmp_path: Path) -> None
         (tmp_path / name).write_bytes(b"member")
     (tmp_path / "vocab.json").write_text(json.dumps({"<PAD>": 0}))
     (tmp_path / "stats.json").write_text(json.dumps({"maxlen": 10}))
-    write_params(tmp_path, "ensemble", {})
-    done = run_stage(
-        tmp_path, "combine.py", "--keras", "model.keras", "keras_val.npz", "--ngrams", "ngrams.npz", "ngrams_val.npz",
-        "--vocab", "vocab.json", "--stats", "stats.json", "--out", "ensemble.zip", "--metrics", "ensemble.json",
-    )  # fmt: skip
+    write_params(tmp_path, "ensemble", {"members": ["keras", "ngrams"]})
+    done = run_combine(tmp_path, ["keras", "model.keras", "keras_val.npz"], ["ngrams", "ngrams.npz", "ngrams_val.npz"])
     assert done.returncode == 1
     assert "validation rows of member 'ngrams' differ from those of 'keras'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "ensemble.zip").exists() and not (tmp_path / "ensemble.json").exists()
+
+    # a member named in ensemble.members but not handed to the stage
+    write_params(tmp_path, "ensemble", {"members": ["keras", "lstm"]})
+    done = run_combine(tmp_path, ["keras", "model.keras", "keras_val.npz"], ["ngrams", "ngrams.npz", "ngrams_val.npz"])
+    assert done.returncode == 1
+    assert "ensemble.members names ['lstm'], but combine was given only ['keras', 'ngrams']" in done.stderr
+    assert not (tmp_path / "ensemble.zip").exists()
+
+
+def run_combine(cwd: Path, *members: list[str]) -> subprocess.CompletedProcess[str]:
+    member_args = [arg for member in members for arg in ("--member", *member)]
+    return run_stage(
+        cwd, "combine.py", *member_args,
+        "--vocab", "vocab.json", "--stats", "stats.json", "--out", "ensemble.zip", "--metrics", "ensemble.json",
+    )  # fmt: skip
 
 
 def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path: Path, fixture_archive: Path) -> None:

@@ -1,7 +1,7 @@
 """The default model: the ensemble of stage combine, in one self-contained file.
 
 ``data/ensemble.zip`` holds everything needed to score raw text: the member models, the
-stacker's weights, the vocabulary and the padding the Keras member was trained with.
+stacker's weights, the vocabulary and the padding the Keras members were trained with.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import encode
 
 MANIFEST = "ensemble.json"
-MEMBER_FILES = {"keras": "keras.keras", "ngrams": "ngrams.npz"}
+MEMBER_FILES = {"keras": "keras.keras", "ngrams": "ngrams.npz", "lstm": "lstm.keras"}
 FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """How the pipeline turned text into the Keras member's input."""
+    """How the pipeline turned text into the Keras members' input."""
 
     vocab: dict[str, int]
     maxlen: int
@@ -90,7 +90,7 @@ class EnsembleClassifier:
 
     preprocessing: Preprocessing
     stacker: Stacker
-    members: dict[str, Any]  # name -> keras.Model or NgramModel
+    members: dict[str, Any]  # name -> keras.Model or NgramModel (only "ngrams" is not Keras)
     batch_size: int = 1024
 
     def member_probabilities(self, ids: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
@@ -117,7 +117,7 @@ class EnsembleClassifier:
 
 
 def load_ensemble(path: str | os.PathLike[str]) -> EnsembleClassifier:
-    """Read the zip; the Keras member goes through a temporary file, as Keras loads from paths."""
+    """Read the zip; Keras members go through a temporary file, as Keras loads from paths."""
     try:
         with zipfile.ZipFile(path) as bundle:
             manifest = json.loads(bundle.read(MANIFEST))

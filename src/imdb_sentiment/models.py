@@ -268,9 +268,7 @@ def renumber_shared_objects(config: Any, numbers: dict[Any, int] | None = None) 
 PREPROCESSING_ENTRY = "imdb_sentiment_preprocessing.json"
 
 
-def save_model(
-    model: keras.Model, path: str | os.PathLike[str], preprocessing: dict[str, Any] | None = None
-) -> None:
+def save_model(model: keras.Model, path: str | os.PathLike[str], preprocessing: dict[str, Any] | None = None) -> None:
     """Save as .keras, atomically, with fixed timestamps: the same weights give the same bytes.
     ``preprocessing`` (vocabulary, maxlen, padding, truncating) goes in as PREPROCESSING_ENTRY."""
     with atomic_output(path) as tmp:

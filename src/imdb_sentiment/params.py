@@ -157,6 +157,10 @@ class TrainParams(_Group):
         """The chosen model's own group: its learning rate, batch size and refit."""
         return getattr(self, self.model)
 
+    def for_model(self, model: str) -> TrainParams:
+        """The same settings with another model chosen (an ensemble member of fixed architecture)."""
+        return type(self).model_validate({**self.model_dump(), "model": model})
+
 
 class NgramParams(_Group):
     group: ClassVar[str] = "ngrams"
@@ -168,7 +172,8 @@ class NgramParams(_Group):
 
 class EnsembleParams(_Group):
     group: ClassVar[str] = "ensemble"
-    members: Annotated[list[Literal["keras", "ngrams"]], Field(min_length=1)]
+    # keras = stage train's model (train.model); ngrams = stage train_ngrams; lstm = stage train_lstm
+    members: Annotated[list[Literal["keras", "ngrams", "lstm"]], Field(min_length=1)]
     C: PositiveFloat  # inverse L2 strength of the stacker
     cv_folds: Annotated[int, Field(ge=2)]  # folds within validation for the ensemble's own accuracy
 
