@@ -5,7 +5,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imdb_sentiment.ensemble import MemberScores, check_aligned, cross_validated_accuracy, fit_stacker
+from imdb_sentiment.ensemble import (
+    MemberScores,
+    check_aligned,
+    cross_validated_accuracy,
+    cross_validated_correct,
+    fit_stacker,
+    paired_gain,
+)
 from imdb_sentiment.io import PipelineError
 
 
@@ -34,6 +41,19 @@ def test_the_stacker_beats_each_member() -> None:
     assert combined > max(accuracy(s.probabilities, labels) for s in scores.values()) + 0.02
     held_out = cross_validated_accuracy(scores, c=1.0, folds=5, seed=0)
     assert abs(held_out - combined) < 0.02  # two weights cannot overfit 2,000 reviews
+
+
+def test_a_useful_member_gains_and_a_useless_one_does_not() -> None:
+    scores = members()
+    two = cross_validated_correct(scores, c=1.0, folds=5, seed=0)
+    one = cross_validated_correct({"a": scores["a"]}, c=1.0, folds=5, seed=0)
+    gain, se = paired_gain(two, one)
+    assert gain == pytest.approx(two.mean() - one.mean())
+    assert gain > 3 * se > 0  # b is an independent view: a clear gain
+    noise = np.random.default_rng(5).uniform(0.01, 0.99, scores["a"].labels.size)
+    scores["noise"] = MemberScores(scores["a"].index, scores["a"].labels, noise)
+    gain, se = paired_gain(cross_validated_correct(scores, c=1.0, folds=5, seed=0), two)
+    assert abs(gain) < 2 * se + 1e-9  # a member of pure noise: no gain beyond its standard error
 
 
 def test_one_member_is_passed_through() -> None:

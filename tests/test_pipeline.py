@@ -30,7 +30,7 @@ pytestmark = pytest.mark.pipeline
 REPO = Path(__file__).parents[1]
 ALL_STAGES = {
     "download", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
-    "build_embedding", "train", "train_ngrams", "train_lstm", "combine", "evaluate", "export_word2vec",
+    "build_embedding", "train", "train_ngrams", "combine", "evaluate", "export_word2vec",
 }  # fmt: skip
 FIRST_RUN_LOG = "first-run.log"  # beside the fixture repo: what the first `dvc repro` printed
 
@@ -118,16 +118,16 @@ def test_nothing_reruns_when_nothing_changed(pipeline: tuple[Path, set[str]]) ->
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("train.epochs", 5, {"train", "train_lstm", "combine", "evaluate", "export_word2vec"}),
-        # one model's settings retrain that model only
+        ("train.epochs", 5, {"train", "combine", "evaluate", "export_word2vec"}),
+        # stage train reads only the chosen model's group (train.${train.model})
         ("train.nbsvm.dropout", 0.25, {"train", "combine", "evaluate", "export_word2vec"}),
-        ("train.lstm.units", 4, {"train_lstm", "combine", "evaluate"}),
+        ("train.lstm.units", 4, set()),
         # the split's rows stay the same, so the n-gram member is not retrained
-        ("pad.padding", "post", {"pad", "split", "train", "train_lstm", "combine", "evaluate", "export_word2vec"}),
+        ("pad.padding", "post", {"pad", "split", "train", "combine", "evaluate", "export_word2vec"}),
         (
             "word2vec.epochs",
             3,
-            {"train_word2vec", "build_embedding", "train", "train_lstm", "combine", "evaluate", "export_word2vec"},
+            {"train_word2vec", "build_embedding", "train", "combine", "evaluate", "export_word2vec"},
         ),
         ("ngrams.C", 0.5, {"train_ngrams", "combine", "evaluate"}),
         ("ensemble.C", 0.5, {"combine", "evaluate"}),

@@ -105,19 +105,31 @@ def fit_stacker(members: Mapping[str, MemberScores], c: float) -> Stacker:
     return Stacker(names, tuple(round(float(w), 8) for w in model.coef_.ravel()), round(float(model.intercept_[0]), 8))
 
 
-def cross_validated_accuracy(members: Mapping[str, MemberScores], c: float, folds: int, seed: int) -> float:
-    """Accuracy of the stacker on validation reviews it was not fitted on (k-fold within validation)."""
+def cross_validated_correct(members: Mapping[str, MemberScores], c: float, folds: int, seed: int) -> np.ndarray:
+    """Per validation review, whether the stacker fitted on the other folds labels it right."""
     from sklearn.model_selection import StratifiedKFold
 
     index, labels = check_aligned(members)
-    correct = 0
+    correct = np.zeros(labels.size, dtype=bool)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, held_rows in splitter.split(index, labels):
         part = {name: _rows(scores, fit_rows) for name, scores in members.items()}
         stacker = fit_stacker(part, c)
         p = stacker.combine({name: scores.probabilities[held_rows] for name, scores in members.items()})
-        correct += int(np.sum((p >= 0.5) == labels[held_rows]))
-    return correct / labels.size
+        correct[held_rows] = (p >= 0.5) == labels[held_rows]
+    return correct
+
+
+def cross_validated_accuracy(members: Mapping[str, MemberScores], c: float, folds: int, seed: int) -> float:
+    """Accuracy of the stacker on validation reviews it was not fitted on (k-fold within validation)."""
+    return float(np.mean(cross_validated_correct(members, c, folds, seed)))
+
+
+def paired_gain(with_member: np.ndarray, without: np.ndarray) -> tuple[float, float]:
+    """Accuracy gain of one per-review correctness vector over another on the same reviews, and
+    its standard error (of the mean paired difference): only the reviews they disagree on count."""
+    difference = with_member.astype(np.float64) - without.astype(np.float64)
+    return float(difference.mean()), float(difference.std(ddof=1) / np.sqrt(difference.size))
 
 
 def _rows(scores: MemberScores, rows: np.ndarray) -> MemberScores:
