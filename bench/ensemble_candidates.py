@@ -11,9 +11,9 @@ the "ensemble" section of metrics/model_selection.json.
 Keras models as members (--only keras-members) need a stricter protocol: early stopping picks
 their epoch on validation, so their validation scores flatter them as the stacker's inputs.
 There, every Keras model (stage train's too) early-stops on half A of validation and the
-stackers are cross-validated on half B alone; each candidate's gain over keras + ngrams-3 is
-given with its paired standard error. A member joins the default only with a gain of more than
-two standard errors: each costs cold-run seconds and scoring speed.
+stackers are cross-validated on half B alone; each candidate's gain over the default members
+(keras + ngrams-3 + lm-3) is given with its paired standard error. A member joins the default
+only with a gain of more than two standard errors: each costs cold-run seconds and scoring speed.
 
     uv run python bench/ensemble_candidates.py [--only stacking|keras-members]
 """
@@ -32,6 +32,7 @@ import pandas as pd
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.ensemble import MemberScores, cross_validated_accuracy, cross_validated_correct, paired_gain
 from imdb_sentiment.io import load_npz, read_json
+from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.ngrams import fit_ngram_model, select_rows
 from imdb_sentiment.params import TrainParams, load_params
 from imdb_sentiment.text import tokenize
@@ -51,6 +52,9 @@ DOC2VEC = {
     "doc2vec-dbow-20ep": {"vector_size": 100, "epochs": 20, "negative": 5, "sample": 0.0, "min_count": 2, "seed": 1},
     "doc2vec-dbow-10ep": {"vector_size": 100, "epochs": 10, "negative": 5, "sample": 1e-4, "min_count": 2, "seed": 1},
 }
+# Class-conditional language models (stage train_lm): order n, absolute discount (0.75, Kneser-Ney's
+# usual value, not tuned).
+LM_VARIANTS = {"lm-3": (3, 0.75), "lm-2": (2, 0.75)}
 # Keras models of stage train as further members, each with its own settings from params.yaml
 # (chosen on validation: metrics/model_selection.json "model_defaults"), no refit. cnn_wide is
 # left out: 736 s for one fit, more than the cold-run budget leaves.
@@ -77,6 +81,20 @@ def ngram_candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray
     return out
 
 
+def lm_candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float]]:
+    encoded = load_npz(REPO / "data/encoded/train.npz")
+    ids, offsets, labels = encoded["ids"], encoded["offsets"], encoded["labels"]
+    base = len(read_json(REPO / "data/vocab.json"))
+    out = {}
+    for name, (order, discount) in LM_VARIANTS.items():
+        started = time.perf_counter()
+        train_rows = split["train"]
+        fit = {"base": base, "order": order, "discount": discount}
+        model = fit_class_language_models(*select_rows(ids, offsets, train_rows), labels[train_rows], **fit)
+        out[name] = (model.predict(*select_rows(ids, offsets, split["val"])), time.perf_counter() - started)
+    return out
+
+
 def doc2vec_candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float]]:
     """PV-DBOW on train-split + unlabeled text; validation gets inferred vectors, as test would."""
     reviews = pd.read_parquet(REPO / "data/raw/reviews.parquet", columns=["split", "label", "text"])
@@ -98,7 +116,7 @@ def doc2vec_candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarr
     return out
 
 
-def keras_member_candidates(pipeline: dict[str, MemberScores]) -> dict:
+def keras_member_candidates(pipeline: dict[str, MemberScores], lm: MemberScores) -> dict:
     """Each Keras model early-stopped on validation half A; stackers cross-validated on half B."""
     from imdb_sentiment.training import train  # imports TensorFlow
 
@@ -111,7 +129,10 @@ def keras_member_candidates(pipeline: dict[str, MemberScores]) -> dict:
         raise SystemExit("data/split/val.npz: labels differ from the pipeline's validation scores; run `dvc repro`")
     order = np.random.default_rng(HALF_SEED).permutation(labels.size)
     half_a, half_b = np.sort(order[: labels.size // 2]), np.sort(order[labels.size // 2 :])
-    b_scores = {"ngrams-3": MemberScores(ngrams.index[half_b], labels[half_b], ngrams.probabilities[half_b])}
+    b_scores = {
+        name: MemberScores(scores.index[half_b], labels[half_b], scores.probabilities[half_b])
+        for name, scores in (("ngrams-3", ngrams), ("lm-3", lm))
+    }
     seconds = {}
     for model in (params["model"], *KERAS_MODELS):
         p = TrainParams.model_validate({**params, "model": model, model: {**params[model], "refit_full": False}})
@@ -126,7 +147,7 @@ def keras_member_candidates(pipeline: dict[str, MemberScores]) -> dict:
     def correct(names: tuple[str, ...]) -> np.ndarray:
         return cross_validated_correct({name: b_scores[name] for name in names}, CV["c"], CV["folds"], CV["seed"])
 
-    base = ("keras", "ngrams-3")
+    base = ("keras", "ngrams-3", "lm-3")  # the default members
     baseline = correct(base)
     candidates = {}
     for name in KERAS_MODELS:
@@ -139,9 +160,16 @@ def keras_member_candidates(pipeline: dict[str, MemberScores]) -> dict:
             "standard_error_points": round(100 * se, 2),
             "seconds": seconds[name],
         }
+    without_lm = correct(("keras", "ngrams-3"))
+    lm_gain, lm_se = paired_gain(baseline, without_lm)
     return {
         "protocol": "early stopping on validation half A (5,000 reviews); 10-fold CV of the stacker on half B",
         "baseline": {" + ".join(base): round(float(baseline.mean()), 4), "keras_seconds": seconds["keras"]},
+        "lm-3 over keras + ngrams-3": {
+            "keras + ngrams-3": round(float(without_lm.mean()), 4),
+            "gain_points": round(100 * lm_gain, 2),
+            "standard_error_points": round(100 * lm_se, 2),
+        },
         "candidates": candidates,
     }
 
@@ -151,6 +179,7 @@ def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, Member
     run = read_json(REPO / "metrics/run.json")
     scores = {"keras": (pipeline["keras"].probabilities, run["stages"]["train"]["seconds"])}
     scores |= ngram_candidates(split)
+    scores |= lm_candidates(split)
     scores |= doc2vec_candidates(split)
     members = {name: MemberScores(split["val"], labels, p) for name, (p, _) in scores.items()}
     candidates = {
@@ -158,13 +187,26 @@ def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, Member
         for name, (p, seconds) in scores.items()
     }
     combos = {}
-    for size in (2, 3):
+    for size in (2, 3, 4):
         for combo in itertools.combinations(members, size):
             families = [name.split("-")[0] for name in combo]
             if "keras" in combo and len(set(families)) == len(families):  # one variant per family
                 subset = {name: members[name] for name in combo}
                 combos[" + ".join(combo)] = round(cross_validated_accuracy(subset, **CV), 4)
-    return {"candidates": candidates, "stacked_val_accuracy": combos, "doc2vec_settings": DOC2VEC}
+    base = ("keras", "ngrams-3")
+    without = cross_validated_correct({name: members[name] for name in base}, **CV)
+    gains = {}
+    for name in members:
+        if name.split("-")[0] not in ("keras", "ngrams"):
+            gain, se = paired_gain(cross_validated_correct({n: members[n] for n in (*base, name)}, **CV), without)
+            gains[name] = {"gain_points": round(100 * gain, 2), "standard_error_points": round(100 * se, 2)}
+    return {
+        "candidates": candidates,
+        "stacked_val_accuracy": combos,
+        "gain_over_keras_ngrams_3": gains,
+        "doc2vec_settings": DOC2VEC,
+        "lm_settings": {name: {"order": n, "discount": d} for name, (n, d) in LM_VARIANTS.items()},
+    }
 
 
 def main() -> None:
@@ -179,7 +221,8 @@ def main() -> None:
     if args.only != "keras-members":
         section |= stacking_candidates(split, pipeline)
     if args.only != "stacking":
-        section["keras_members"] = keras_member_candidates(pipeline)
+        lm = MemberScores(split["val"], pipeline["keras"].labels, lm_candidates(split)["lm-3"][0])
+        section["keras_members"] = keras_member_candidates(pipeline, lm)
     selection["ensemble"] = section
     out.write_text(json.dumps(selection, indent=2) + "\n")
     print(json.dumps(section, indent=2))

@@ -38,7 +38,7 @@ def with_lstm_member(trained_repo: Path, tmp_path_factory: pytest.TempPathFactor
     combine["cmd"] += " --member lstm " + " ".join(LSTM_FILES)
     combine["deps"] += LSTM_FILES
     (repo / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
-    set_params(repo / "params.yaml", {"ensemble.members": ["keras", "ngrams", "lstm"]})
+    set_params(repo / "params.yaml", {"ensemble.members": ["keras", "ngrams", "lm", "lstm"]})
     return repo, repro(repo)
 
 
@@ -47,8 +47,8 @@ def test_only_the_new_member_and_what_follows_run(with_lstm_member: tuple[Path, 
     assert ran == {"train_lstm", "combine", "evaluate"}
     assert read_json(repo / "metrics/lstm.json")["model"] == "lstm"
     weights = read_json(repo / "metrics/ensemble.json")["members"]
-    assert list(weights) == ["keras", "ngrams", "lstm"]
-    assert set(read_json(repo / "metrics/evaluate.json")["members"]) == {"keras", "ngrams", "lstm"}
+    assert list(weights) == ["keras", "ngrams", "lm", "lstm"]
+    assert set(read_json(repo / "metrics/evaluate.json")["members"]) == {"keras", "ngrams", "lm", "lstm"}
     assert "train_lstm" in read_json(repo / "metrics/run.json")["stages"]
 
 

@@ -19,13 +19,16 @@ import numpy as np
 
 from imdb_sentiment.ensemble import Stacker
 from imdb_sentiment.io import PipelineError, write_zip
+from imdb_sentiment.ngram_lm import ClassLanguageModels
 from imdb_sentiment.ngrams import NgramModel
 from imdb_sentiment.sequences import pack, pad_sequences, unpack
 from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import encode
 
 MANIFEST = "ensemble.json"
-MEMBER_FILES = {"keras": "keras.keras", "ngrams": "ngrams.npz", "lstm": "lstm.keras"}
+MEMBER_FILES = {"keras": "keras.keras", "ngrams": "ngrams.npz", "lm": "lm.npz", "lstm": "lstm.keras"}
+# Members that read the packed ids themselves; the others are Keras models of padded reviews.
+PACKED_MEMBERS: dict[str, Any] = {"ngrams": NgramModel, "lm": ClassLanguageModels}
 FORMAT_VERSION = 1
 
 
@@ -90,14 +93,14 @@ class EnsembleClassifier:
 
     preprocessing: Preprocessing
     stacker: Stacker
-    members: dict[str, Any]  # name -> keras.Model or NgramModel (only "ngrams" is not Keras)
+    members: dict[str, Any]  # name -> keras.Model, or a PACKED_MEMBERS model
     batch_size: int = 1024
 
     def member_probabilities(self, ids: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
         """Each member's probability for each packed review."""
         out: dict[str, np.ndarray] = {}
         for name, model in self.members.items():
-            if name == "ngrams":
+            if name in PACKED_MEMBERS:
                 out[name] = model.predict(ids, offsets)
             else:
                 out[name] = keras_probabilities(model, self.preprocessing.pad(ids, offsets), self.batch_size)
@@ -134,8 +137,8 @@ def load_ensemble(path: str | os.PathLike[str]) -> EnsembleClassifier:
         for name, data in files.items():
             member_path = Path(tmp) / MEMBER_FILES[name]
             member_path.write_bytes(data)
-            if name == "ngrams":
-                members[name] = NgramModel.load(member_path)
+            if name in PACKED_MEMBERS:
+                members[name] = PACKED_MEMBERS[name].load(member_path)
             else:
                 from imdb_sentiment.models import load_model  # imports Keras: only when needed
 

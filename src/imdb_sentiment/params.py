@@ -170,10 +170,18 @@ class NgramParams(_Group):
     refit_full: bool  # refit on train + validation after scoring validation
 
 
+class LanguageModelParams(_Group):
+    group: ClassVar[str] = "lm"
+    order: Annotated[int, Field(ge=2, le=3)]  # n of the n-gram models; keys are exact int64s, so at most 3
+    discount: Annotated[float, Field(gt=0, lt=1)]  # absolute discount of the interpolated smoothing
+    refit_full: bool  # refit on train + validation after scoring validation
+
+
 class EnsembleParams(_Group):
     group: ClassVar[str] = "ensemble"
-    # keras = stage train's model (train.model); ngrams = stage train_ngrams; lstm = stage train_lstm
-    members: Annotated[list[Literal["keras", "ngrams", "lstm"]], Field(min_length=1)]
+    # keras = stage train's model (train.model); ngrams, lm = stages train_ngrams, train_lm; lstm =
+    # the stage of README "Adding a member"
+    members: Annotated[list[Literal["keras", "ngrams", "lm", "lstm"]], Field(min_length=1)]
     C: PositiveFloat  # inverse L2 strength of the stacker
     cv_folds: Annotated[int, Field(ge=2)]  # folds within validation for the ensemble's own accuracy
 

@@ -2,6 +2,8 @@
 
 - ``NgramExplainer`` (the n-gram member) and ``NbsvmExplainer`` (the Keras NBSVM) are exact:
   both models are linear in their features, so each present feature's weight is its share.
+- ``LanguageModelExplainer`` (the class language models) is exact too: the score is a sum over
+  words of each word's log-likelihood ratio given the words before it.
 - ``IntegratedGradientsExplainer`` for the tutorial's models (lstm, cnn, gmp, cnn_wide), whose
   layers after the embedding read nothing else: each word vector's integrated gradient from a
   review of nothing but padding (Sundararajan et al. 2017). Leaving one word out (occlusion)
@@ -25,12 +27,14 @@ import numpy as np
 from imdb_sentiment.classifier import Preprocessing
 from imdb_sentiment.explain.attribution import Attribution, Feature, spread, term_text
 from imdb_sentiment.models import EMBEDDING_LAYER, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER, OUTPUT_LAYER
+from imdb_sentiment.ngram_lm import ClassLanguageModels
 from imdb_sentiment.ngrams import NgramModel, ngram_keys
 from imdb_sentiment.sequences import pad_sequences
 from imdb_sentiment.vocab import BOS_ID, PAD_ID
 
 NGRAM_METHOD = "exact: each present n-gram's weight (NB log-count ratio x learned coefficient)"
 NBSVM_METHOD = "exact: each present feature's NB ratio x learned weight, plus its words' word-vector part"
+LM_METHOD = "exact: each word's log-likelihood ratio under the two class language models, given the words before it"
 OCCLUSION_METHOD = "occlusion: the drop in log-odds when each word is left out of the review"
 IG_STEPS = 32
 IG_METHOD = f"integrated gradients: each word vector's, from an all-<PAD> review in {IG_STEPS} steps"
@@ -68,6 +72,26 @@ class NgramExplainer:
             first_column += table.size
         terms, positions = spread(features.values(), ids.size)
         return Attribution(self.model.bias, terms, positions, self.method)
+
+
+class LanguageModelExplainer:
+    method = LM_METHOD
+
+    def __init__(self, model: ClassLanguageModels) -> None:
+        self.model = model
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
+        offsets = np.array([0, ids.size], dtype=np.int64)
+        _, positions, ratios = self.model.word_ratios(ids, offsets)
+        llr = float(ratios.sum()) + self.model.prior_log_odds
+        log_odds = float(self.model.decision(ids, offsets)[0])
+        scale = log_odds / llr if llr else 0.0  # the model's own scale; smaller where it holds a review to +-16
+        features = [
+            (scale * float(ratio), term_text([ids[position]], words), [(int(position), 1)])
+            for position, ratio in zip(positions, ratios, strict=True)
+        ]
+        terms, spread_positions = spread(features, ids.size)
+        return Attribution(scale * self.model.prior_log_odds, terms, spread_positions, self.method)
 
 
 class KerasExplainer:
@@ -191,9 +215,11 @@ class IntegratedGradientsExplainer(KerasExplainer):
         return Attribution(total - spread_positions.sum(), terms, spread_positions, self.method)
 
 
-def member_explainer(model: Any) -> NgramExplainer | NbsvmExplainer | KerasExplainer:
+def member_explainer(model: Any) -> NgramExplainer | LanguageModelExplainer | NbsvmExplainer | KerasExplainer:
     if isinstance(model, NgramModel):
         return NgramExplainer(model)
+    if isinstance(model, ClassLanguageModels):
+        return LanguageModelExplainer(model)
     if NB_RATIOS in {layer.name for layer in model.layers}:
         return NbsvmExplainer(model)
     try:
