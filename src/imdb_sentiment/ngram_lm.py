@@ -26,11 +26,12 @@ MAX_LOG_ODDS = 16.0
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """values[keys == wanted] for each wanted key (keys sorted), 0 where absent."""
+    """values[keys == wanted] for each wanted key (keys sorted; values one row per key), 0 where absent."""
     if keys.size == 0:
-        return np.zeros(wanted.size)
+        return np.zeros((wanted.size, *values.shape[1:]))
     at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-    return np.where(keys[at] == wanted, values[at], 0.0)
+    found = (keys[at] == wanted).reshape(-1, *([1] * (values.ndim - 1)))
+    return np.where(found, values[at], 0.0)
 
 
 @dataclass
@@ -54,13 +55,13 @@ class LanguageModel:
         return cls(keys, counts, base, discount)
 
     @cached_property
-    def contexts(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per order >= 2: each context's key, its total count and how many words followed it."""
+    def contexts(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per order >= 2: each context's key, and a row of its total count and how many words followed it."""
         out = []
         for keys, counts in zip(self.keys[1:], self.counts[1:], strict=True):
             context, inverse = np.unique(keys // self.base, return_inverse=True)
             total = np.bincount(inverse, weights=counts.astype(np.float64))
-            out.append((context, total, np.bincount(inverse).astype(np.float64)))
+            out.append((context, np.column_stack([total, np.bincount(inverse).astype(np.float64)])))
         return out
 
     @cached_property
@@ -76,10 +77,9 @@ class LanguageModel:
         p = self.continuation[keys % self.base]
         for n in range(2, order + 1):
             ngram = keys % self.base**n
-            context_keys, total, types = self.contexts[n - 2]
-            seen = _lookup(context_keys, total, ngram // self.base)
-            count = _lookup(self.keys[n - 1], self.counts[n - 1].astype(np.float64), ngram)
-            followers = _lookup(context_keys, types, ngram // self.base)
+            context_keys, stats = self.contexts[n - 2]
+            seen, followers = _lookup(context_keys, stats, ngram // self.base).T
+            count = _lookup(self.keys[n - 1], self.counts[n - 1], ngram)
             interpolated = (np.maximum(count - self.discount, 0) + self.discount * followers * p) / np.maximum(seen, 1)
             p = np.where(seen > 0, interpolated, p)
         return np.log(p)
