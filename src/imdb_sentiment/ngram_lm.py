@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,10 @@ LLR_SCALE = 0.1
 MAX_LOG_ODDS = 16.0
 
 
-def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """values[keys == wanted] for each wanted key (keys sorted; values one row per key), 0 where absent."""
-    if keys.size == 0:
-        return np.zeros((wanted.size, *values.shape[1:]))
-    at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-    found = (keys[at] == wanted).reshape(-1, *([1] * (values.ndim - 1)))
+def _lookup(index: Any, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """values at each wanted key's place in ``index`` (a hashed pandas Index), 0 where absent."""
+    at = index.get_indexer(wanted)
+    found = (at >= 0).reshape(-1, *([1] * (values.ndim - 1)))
     return np.where(found, values[at], 0.0)
 
 
@@ -55,13 +54,24 @@ class LanguageModel:
         return cls(keys, counts, base, discount)
 
     @cached_property
-    def contexts(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per order >= 2: each context's key, and a row of its total count and how many words followed it."""
+    def lookups(self) -> list[Any]:
+        """The n-gram tables as hashed pandas Indexes, built once: one hash probe per word scored
+        instead of a binary search through millions of keys."""
+        import pandas as pd
+
+        return [pd.Index(keys) for keys in self.keys]
+
+    @cached_property
+    def contexts(self) -> list[tuple[Any, np.ndarray]]:
+        """Per order >= 2: the contexts (hashed) and a row of each one's total count and how many
+        words followed it."""
+        import pandas as pd
+
         out = []
         for keys, counts in zip(self.keys[1:], self.counts[1:], strict=True):
             context, inverse = np.unique(keys // self.base, return_inverse=True)
             total = np.bincount(inverse, weights=counts.astype(np.float64))
-            out.append((context, np.column_stack([total, np.bincount(inverse).astype(np.float64)])))
+            out.append((pd.Index(context), np.column_stack([total, np.bincount(inverse).astype(np.float64)])))
         return out
 
     @cached_property
@@ -79,7 +89,7 @@ class LanguageModel:
             ngram = keys % self.base**n
             context_keys, stats = self.contexts[n - 2]
             seen, followers = _lookup(context_keys, stats, ngram // self.base).T
-            count = _lookup(self.keys[n - 1], self.counts[n - 1], ngram)
+            count = _lookup(self.lookups[n - 1], self.counts[n - 1], ngram)
             interpolated = (np.maximum(count - self.discount, 0) + self.discount * followers * p) / np.maximum(seen, 1)
             p = np.where(seen > 0, interpolated, p)
         return np.log(p)
