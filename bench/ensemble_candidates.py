@@ -15,7 +15,9 @@ stackers are cross-validated on half B alone; each candidate's gain over the def
 (keras + ngrams-3 + lm-3) is given with its paired standard error. A member joins the default
 only with a gain of more than two standard errors: each costs cold-run seconds and scoring speed.
 
-    uv run python bench/ensemble_candidates.py [--only stacking|keras-members]
+    uv run python bench/ensemble_candidates.py [--only stacking|keras-members|language-models]
+
+(--only language-models: the lm candidates alone, each one's gain over keras + ngrams-3; seconds.)
 """
 
 from __future__ import annotations
@@ -174,6 +176,23 @@ def keras_member_candidates(pipeline: dict[str, MemberScores], lm: MemberScores)
     }
 
 
+def language_model_gains(split: dict[str, np.ndarray], pipeline: dict[str, MemberScores]) -> dict:
+    """Each lm candidate alone and its paired gain over the pipeline's keras + ngrams, on validation."""
+    labels = pipeline["keras"].labels
+    without = cross_validated_correct(pipeline, **CV)
+    out = {}
+    for name, (probabilities, seconds) in lm_candidates(split).items():
+        member = MemberScores(split["val"], labels, probabilities)
+        gain, se = paired_gain(cross_validated_correct(pipeline | {name: member}, **CV), without)
+        out[name] = {
+            "val_accuracy": round(float(np.mean((probabilities >= 0.5) == labels)), 4),
+            "seconds": round(seconds, 1),
+            "gain_points": round(100 * gain, 2),
+            "standard_error_points": round(100 * se, 2),
+        }
+    return out
+
+
 def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, MemberScores]) -> dict:
     labels = pipeline["keras"].labels
     run = read_json(REPO / "metrics/run.json")
@@ -211,16 +230,20 @@ def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, Member
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["stacking", "keras-members"], help="run one part; keep the other's record")
+    parser.add_argument(
+        "--only", choices=["stacking", "keras-members", "language-models"], help="run one part; keep the others' record"
+    )
     args = parser.parse_args()
     split = load_npz(REPO / "data/split/index.npz")
     pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in ("keras", "ngrams")}
     out = REPO / "metrics/model_selection.json"
     selection = json.loads(out.read_text())
     section = selection.get("ensemble", {})
-    if args.only != "keras-members":
+    if args.only == "language-models":
+        section["language_models"] = language_model_gains(split, pipeline)
+    if args.only is None or args.only == "stacking":
         section |= stacking_candidates(split, pipeline)
-    if args.only != "stacking":
+    if args.only is None or args.only == "keras-members":
         lm = MemberScores(split["val"], pipeline["keras"].labels, lm_candidates(split)["lm-3"][0])
         section["keras_members"] = keras_member_candidates(pipeline, lm)
     selection["ensemble"] = section
