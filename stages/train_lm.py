@@ -1,15 +1,16 @@
 """Stage train_lm: one n-gram language model per class, scored by their likelihood ratio (an ensemble member)."""
 
 import argparse
+import functools
 import logging
 import time
 
 import numpy as np
 
 from imdb_sentiment.ensemble import MemberScores
-from imdb_sentiment.io import PipelineError, load_npz, read_json, write_json
+from imdb_sentiment.io import write_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
-from imdb_sentiment.ngrams import select_rows
+from imdb_sentiment.packed_members import fit_and_score, load_packed_train
 from imdb_sentiment.params import LanguageModelParams, load_params
 from imdb_sentiment.stage import run_stage
 
@@ -27,35 +28,23 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(LanguageModelParams)
 
-    encoded, split = load_npz(args.train), load_npz(args.index)
-    ids, offsets, labels = encoded["ids"], encoded["offsets"], encoded["labels"]
-    base = len(read_json(args.vocab))
-    if ids.size and int(ids.max()) >= base:
-        raise PipelineError(
-            f"{args.train}: word id {int(ids.max())} is outside the vocabulary of {base} ({args.vocab})"
-        )
-    fit = {"base": base, "order": p.order, "discount": p.discount}
+    data = load_packed_train(args.train, args.index, args.vocab)
+    fit = {"base": data.base, "order": p.order, "discount": p.discount}
 
     started = time.perf_counter()
-    train_rows, val_rows = split["train"], split["val"]
-    model = fit_class_language_models(*select_rows(ids, offsets, train_rows), labels[train_rows], **fit)
-    val_probabilities = model.predict(*select_rows(ids, offsets, val_rows))
-    val_accuracy = float(np.mean((val_probabilities >= 0.5) == labels[val_rows]))
+    model, val_probabilities = fit_and_score(functools.partial(fit_class_language_models, **fit), data, p.refit_full)
+    val_labels = data.labels[data.val_rows]
+    val_accuracy = float(np.mean((val_probabilities >= 0.5) == val_labels))
     log.info("validation accuracy %.4f (%d-gram language models)", val_accuracy, p.order)
-    MemberScores(val_rows, labels[val_rows], val_probabilities).save(args.val_scores)
-    if p.refit_full:
-        rows = np.concatenate([train_rows, val_rows])
-        model = fit_class_language_models(*select_rows(ids, offsets, rows), labels[rows], **fit)
-        log.info("refitted on train + validation")
+    MemberScores(data.val_rows, val_labels, val_probabilities).save(args.val_scores)
     model.save(args.model)
-    ngrams = sum(keys.size for lm in (model.positive, model.negative) for keys in lm.keys)
     write_json(
         args.metrics,
         {
             "val_accuracy": round(val_accuracy, 6),
-            "ngrams": int(ngrams),
+            "ngrams": int(sum(keys.size for lm in (model.positive, model.negative) for keys in lm.keys)),
             "refit_full": p.refit_full,
-            "train_reviews": int(train_rows.size + (val_rows.size if p.refit_full else 0)),
+            "train_reviews": int(data.train_rows.size + (data.val_rows.size if p.refit_full else 0)),
         },
     )
     log.info("%s in %.0f s", args.model, time.perf_counter() - started)

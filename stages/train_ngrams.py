@@ -1,14 +1,16 @@
 """Stage train_ngrams: NB-weighted logistic regression on binary word n-grams (an ensemble member)."""
 
 import argparse
+import functools
 import logging
 import time
 
 import numpy as np
 
 from imdb_sentiment.ensemble import MemberScores
-from imdb_sentiment.io import PipelineError, load_npz, read_json, write_json
-from imdb_sentiment.ngrams import fit_ngram_model, select_rows
+from imdb_sentiment.io import write_json
+from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.packed_members import fit_and_score, load_packed_train
 from imdb_sentiment.params import NgramParams, load_params
 from imdb_sentiment.stage import run_stage
 
@@ -26,26 +28,15 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(NgramParams)
 
-    encoded, split = load_npz(args.train), load_npz(args.index)
-    ids, offsets, labels = encoded["ids"], encoded["offsets"], encoded["labels"]
-    base = len(read_json(args.vocab))
-    if ids.size and int(ids.max()) >= base:
-        raise PipelineError(
-            f"{args.train}: word id {int(ids.max())} is outside the vocabulary of {base} ({args.vocab})"
-        )
-    fit = {"base": base, "max_n": p.max_n, "min_df": p.min_df, "c": p.C}
+    data = load_packed_train(args.train, args.index, args.vocab)
+    fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "c": p.C}
 
     started = time.perf_counter()
-    train_rows, val_rows = split["train"], split["val"]
-    model = fit_ngram_model(*select_rows(ids, offsets, train_rows), labels[train_rows], **fit)
-    val_probabilities = model.predict(*select_rows(ids, offsets, val_rows))
-    val_accuracy = float(np.mean((val_probabilities >= 0.5) == labels[val_rows]))
-    log.info("validation accuracy %.4f with %d n-grams (1..%d)", val_accuracy, model.weights.size, p.max_n)
-    MemberScores(val_rows, labels[val_rows], val_probabilities.astype(np.float32)).save(args.val_scores)
-    if p.refit_full:
-        rows = np.concatenate([train_rows, val_rows])
-        model = fit_ngram_model(*select_rows(ids, offsets, rows), labels[rows], **fit)
-        log.info("refitted on train + validation: %d n-grams", model.weights.size)
+    model, val_probabilities = fit_and_score(functools.partial(fit_ngram_model, **fit), data, p.refit_full)
+    val_labels = data.labels[data.val_rows]
+    val_accuracy = float(np.mean((val_probabilities >= 0.5) == val_labels))
+    log.info("validation accuracy %.4f; %d n-grams (1..%d) in the model", val_accuracy, model.weights.size, p.max_n)
+    MemberScores(data.val_rows, val_labels, val_probabilities.astype(np.float32)).save(args.val_scores)
     model.save(args.model)
     write_json(
         args.metrics,
@@ -53,7 +44,7 @@ def main() -> None:
             "val_accuracy": round(val_accuracy, 6),
             "ngrams": int(model.weights.size),
             "refit_full": p.refit_full,
-            "train_reviews": int(train_rows.size + (val_rows.size if p.refit_full else 0)),
+            "train_reviews": int(data.train_rows.size + (data.val_rows.size if p.refit_full else 0)),
         },
     )
     log.info("%s in %.0f s", args.model, time.perf_counter() - started)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
-from imdb_sentiment.ngrams import MAX_KEY, ngram_keys
+from imdb_sentiment.ngrams import ngram_keys, select_rows
 
 # The log-likelihood ratio runs to hundreds of nats for a long review; scaled by 0.1 and held to
 # +-16 (the log-odds of the 1e-7 the stacker clips probabilities at), it reads as a probability.
@@ -44,9 +44,7 @@ class LanguageModel:
 
     @classmethod
     def fit(cls, ids: np.ndarray, offsets: np.ndarray, order: int, base: int, discount: float) -> LanguageModel:
-        if base**order > MAX_KEY:
-            raise ValueError(f"{order}-grams over {base} ids do not fit in int64 keys")
-        keys, counts = [], []
+        keys, counts = [], []  # ngram_keys refuses an order whose keys would not fit in int64
         for n in range(1, order + 1):
             unique, count = np.unique(ngram_keys(ids, offsets, n, base)[1], return_counts=True)
             keys.append(unique)
@@ -113,10 +111,13 @@ class ClassLanguageModels:
         return rows, positions, ratios
 
     def decision(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Log-odds that each review is positive: the scaled log-likelihood ratio, held to +-16."""
+        """Log-odds that each review is positive."""
         rows, _, ratios = self.word_ratios(ids, offsets)
-        llr = np.bincount(rows, weights=ratios, minlength=offsets.size - 1) + self.prior_log_odds
-        return np.clip(LLR_SCALE * llr, -MAX_LOG_ODDS, MAX_LOG_ODDS)
+        return self.log_odds(np.bincount(rows, weights=ratios, minlength=offsets.size - 1))
+
+    def log_odds(self, word_ratio_sums: np.ndarray) -> np.ndarray:
+        """The log-likelihood ratio (the words' ratios plus the prior's), scaled and held to +-16."""
+        return np.clip(LLR_SCALE * (word_ratio_sums + self.prior_log_odds), -MAX_LOG_ODDS, MAX_LOG_ODDS)
 
     def predict(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Probability that each review is positive."""
@@ -154,8 +155,6 @@ def fit_class_language_models(
     ids: np.ndarray, offsets: np.ndarray, labels: np.ndarray, *, base: int, order: int, discount: float
 ) -> ClassLanguageModels:
     """One language model per class from the labelled reviews (packed ids + offsets)."""
-    from imdb_sentiment.ngrams import select_rows
-
     positive_rows, negative_rows = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
     if positive_rows.size == 0 or negative_rows.size == 0:
         raise PipelineError("class language models need reviews of both labels")

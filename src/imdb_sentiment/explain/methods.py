@@ -84,7 +84,7 @@ class LanguageModelExplainer:
         offsets = np.array([0, ids.size], dtype=np.int64)
         _, positions, ratios = self.model.word_ratios(ids, offsets)
         llr = float(ratios.sum()) + self.model.prior_log_odds
-        log_odds = float(self.model.decision(ids, offsets)[0])
+        log_odds = float(self.model.log_odds(np.array([ratios.sum()]))[0])
         scale = log_odds / llr if llr else 0.0  # the model's own scale; smaller where it holds a review to +-16
         features = [
             (scale * float(ratio), term_text([ids[position]], words), [(int(position), 1)])
