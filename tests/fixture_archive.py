@@ -30,8 +30,16 @@ def synthetic_review(rng: np.random.Generator, label: int | None) -> str:
     return text.replace(" and ", " and, <br /><br />", 1)
 
 
+def movie_urls(split: str, folder: str, count: int, per_movie: int = 5) -> tuple[str, bytes]:
+    """urls_<folder>.txt: line i is the movie of review i, ``per_movie`` reviews a movie; the
+    positive and negative reviews of a split share movies, as in the real archive."""
+    first = {"train": 1000000, "test": 2000000}[split] + (500000 if folder == "unsup" else 0)
+    lines = [f"http://www.imdb.com/title/tt{first + i // per_movie:07d}/usercomments\n" for i in range(count)]
+    return f"aclImdb/{split}/urls_{folder}.txt", "".join(lines).encode()
+
+
 def review_members(per_class: int = 100, unsup: int = 60, seed: int = 0) -> list[tuple[str, bytes]]:
-    """(path inside the archive, bytes) of every review, in the official layout."""
+    """(path inside the archive, bytes) of every review and urls file, in the official layout."""
     rng = np.random.default_rng(seed)
     members: list[tuple[str, bytes]] = []
     for split in ("train", "test"):
@@ -40,8 +48,10 @@ def review_members(per_class: int = 100, unsup: int = 60, seed: int = 0) -> list
                 rating = ratings[review_id % 4]
                 text = synthetic_review(rng, label)
                 members.append((f"aclImdb/{split}/{folder}/{review_id}_{rating}.txt", text.encode()))
+            members.append(movie_urls(split, folder, per_class))
     for review_id in range(unsup):
         members.append((f"aclImdb/train/unsup/{review_id}_0.txt", synthetic_review(rng, None).encode()))
+    members.append(movie_urls("train", "unsup", unsup))
     return members
 
 

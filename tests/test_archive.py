@@ -139,3 +139,30 @@ def test_download_clears_what_a_killed_download_left(
     keep.write_text("not a download")
     path = download_archive(served_archive, file_md5(fixture_archive), cache)
     assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, keep.name])
+
+
+def test_each_review_gets_the_movie_of_its_line_in_the_urls_file(fixture_archive: Path) -> None:
+    table, report = read_reviews(fixture_archive)
+    rows = table.to_pylist()
+    # Fixture: review i of a folder is about movie (first + i // 5); train pos and neg share movies.
+    assert [r["movie"] for r in rows[:6]] == ["tt1000000"] * 5 + ["tt1000001"]
+    assert rows[100]["movie"] == "tt1000000"  # first negative train review
+    assert rows[200]["movie"] == "tt2000000"  # first test review
+    assert rows[400]["movie"] == "tt1500000"  # first unlabeled review
+    assert report.as_dict()["train_movies"] == 20
+    assert set(report.as_dict()["reviews_without_movie"].values()) == {0}
+
+
+def test_reviews_without_a_urls_line_have_no_movie(tmp_path: Path) -> None:
+    members = [(name, data) for name, data in review_members(per_class=5) if not name.endswith("train/urls_neg.txt")]
+    table, report = read_reviews(write_archive(tmp_path / "no_urls.tar.gz", members))
+    movies = [r["movie"] for r in table.to_pylist() if r["split"] == "train"]
+    assert movies[:5] == ["tt1000000"] * 5 and movies[5:] == [None] * 5
+    assert report.as_dict()["reviews_without_movie"]["train/neg"] == 5
+
+
+def test_a_urls_file_with_a_line_that_is_not_an_imdb_title(tmp_path: Path) -> None:
+    bad_urls = b"http://www.imdb.com/title/tt01/x\nnot a url\n"
+    members = [*review_members(per_class=5), ("aclImdb/train/urls_pos.txt", bad_urls)]
+    with pytest.raises(PipelineError, match=r"train/urls_pos\.txt line 2: expected an IMDB title URL"):
+        read_reviews(write_archive(tmp_path / "bad_urls.tar.gz", members))

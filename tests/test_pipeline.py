@@ -67,6 +67,17 @@ def test_metrics_describe_the_fixture(pipeline: tuple[Path, set[str]]) -> None:
     assert read_json(repo / "metrics/embedding.json")["coverage"] > 0.9
 
 
+def test_validation_holds_out_whole_movies(pipeline: tuple[Path, set[str]]) -> None:
+    import pandas as pd
+
+    repo, _ = pipeline
+    reviews = pd.read_parquet(repo / "data/raw/reviews.parquet", columns=["split", "movie"]).query("split == 'train'")
+    movies = reviews["movie"].to_numpy()
+    split = np.load(repo / "data/split/index.npz")
+    assert not set(movies[split["train"]]) & set(movies[split["val"]])
+    assert split["val"].size == 50 and split["train"].size == 150  # the fixture's movies have 10 reviews each
+
+
 def test_model_beats_chance_on_the_test_split(pipeline: tuple[Path, set[str]]) -> None:
     repo, _ = pipeline
     scores = read_json(repo / "metrics/evaluate.json")

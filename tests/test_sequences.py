@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from imdb_sentiment.sequences import length_histogram, length_stats, pack, pad_sequences, split_indices, unpack
+from imdb_sentiment.sequences import (
+    grouped_split_indices,
+    length_histogram,
+    length_stats,
+    pack,
+    pad_sequences,
+    split_indices,
+    unpack,
+)
 
 
 def random_sequences(seed: int = 0, count: int = 50) -> list[list[int]]:
@@ -76,3 +84,32 @@ def test_split_shuffles_a_positive_then_negative_train_set() -> None:
 def test_split_rejects_impossible_sizes(val_size: int) -> None:
     with pytest.raises(ValueError, match=r"split\.val_size"):
         split_indices(100, val_size, seed=0)
+
+
+def test_grouped_split_holds_out_whole_movies_near_the_asked_size() -> None:
+    rng = np.random.default_rng(0)
+    movies = np.array([f"tt{m}" for m in rng.integers(0, 300, size=3000)])
+    train, val = grouped_split_indices(movies, 1000, seed=3)
+    assert sorted([*train, *val]) == list(range(3000))
+    assert not set(movies[train]) & set(movies[val])  # no movie on both sides
+    assert abs(val.size - 1000) <= 30  # within one movie's size of the asked number
+    np.testing.assert_array_equal(val, grouped_split_indices(movies, 1000, seed=3)[1])
+    assert not np.array_equal(np.sort(val), np.sort(grouped_split_indices(movies, 1000, seed=4)[1]))
+
+
+def test_grouped_split_shuffles_rows_within_each_side() -> None:
+    movies = np.repeat(np.arange(100).astype(str), 10)
+    train, val = grouped_split_indices(movies, 300, seed=0)
+    assert val.size == 300 and train.size == 700
+    assert not np.all(np.diff(val) > 0) and not np.all(np.diff(train) > 0)
+
+
+@pytest.mark.parametrize("val_size", [0, 1000])
+def test_grouped_split_rejects_impossible_sizes(val_size: int) -> None:
+    with pytest.raises(ValueError, match=r"split\.val_size"):
+        grouped_split_indices(np.repeat(np.arange(100).astype(str), 10), val_size, seed=0)
+
+
+def test_grouped_split_cannot_hold_out_every_movie() -> None:
+    with pytest.raises(ValueError, match="every one of the 2 movies"):
+        grouped_split_indices(np.array(["a"] * 5 + ["b"] * 5), 8, seed=0)

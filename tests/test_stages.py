@@ -62,13 +62,45 @@ def test_split_larger_than_the_train_set(tmp_path: Path) -> None:
     from imdb_sentiment.io import save_npz
 
     save_npz(tmp_path / "padded.npz", {"x": np.zeros((20, 5), dtype=np.int32), "y": np.zeros(20, dtype=np.int8)})
-    write_params(tmp_path, "split", {"val_size": 20})
-    done = run_stage(
-        tmp_path, "split.py", "padded.npz", "--train", "train.npz", "--val", "val.npz", "--index", "index.npz"
-    )
+    write_params(tmp_path, "split", {"val_size": 20, "group_by": "review"})
+    done = run_split(tmp_path)
     assert done.returncode == 1
     assert "split.val_size must be between 1 and 19" in done.stderr
     assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("val*")) and not list(tmp_path.glob("index*"))
+
+
+def run_split(cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_stage(
+        cwd, "split.py", "padded.npz", "--reviews", "reviews.parquet",
+        "--train", "train.npz", "--val", "val.npz", "--index", "index.npz",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("movies", "labels", "message"),
+    [
+        (["tt1", "tt1", None, None], [1, 1, 0, 0], "2 train reviews have no movie"),
+        (["tt1", "tt1", "tt2", "tt2"], [1, 0, 1, 0], "its train reviews are not the padded train reviews"),
+    ],
+)
+def test_split_by_movie_needs_each_train_review_s_movie(
+    tmp_path: Path, movies: list[str | None], labels: list[int], message: str
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from imdb_sentiment.io import save_npz
+
+    save_npz(tmp_path / "padded.npz", {"x": np.zeros((4, 5), dtype=np.int32), "y": np.array([1, 1, 0, 0], np.int8)})
+    train = pd.DataFrame({"split": "train", "label": labels, "movie": movies})
+    unlabeled = pd.DataFrame({"split": ["unsup"], "label": [None], "movie": ["tt9"]})  # ignored by split
+    pd.concat([train, unlabeled]).to_parquet(tmp_path / "reviews.parquet")
+    write_params(tmp_path, "split", {"val_size": 2, "group_by": "movie"})
+    done = run_split(tmp_path)
+    assert done.returncode == 1
+    assert message in done.stderr and "reviews.parquet" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("index*"))
 
 
 def test_combine_refuses_members_scored_on_other_reviews(tmp_path: Path) -> None:

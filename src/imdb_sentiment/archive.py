@@ -36,6 +36,9 @@ FOLDER_LABELS = {"pos": 1, "neg": 0, "unsup": None}
 
 _REVIEW_DIR = re.compile(r"^(?:[^/]+/)?(train|test)/(pos|neg|unsup)/([^/]+)$")
 _REVIEW_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
+# Line i of urls_<folder>.txt is the IMDB page of the movie that review i (<i>_<rating>.txt) is about.
+_URLS_FILE = re.compile(r"^(?:[^/]+/)?(train|test)/urls_(pos|neg|unsup)\.txt$")
+_MOVIE_URL = re.compile(r"/title/(tt\d+)")
 
 SCHEMA = pa.schema(
     [
@@ -44,6 +47,7 @@ SCHEMA = pa.schema(
         ("rating", pa.int8()),
         ("id", pa.int32()),
         ("text", pa.string()),
+        ("movie", pa.string()),  # IMDB title id (tt...) from urls_<folder>.txt; null where the archive lacks it
     ]
 )
 
@@ -103,6 +107,8 @@ class ArchiveReport:
     counts: Counter[str] = field(default_factory=Counter)
     invalid_utf8: int = 0
     empty_reviews: int = 0
+    train_movies: int = 0  # distinct movies of the labelled train reviews
+    without_movie: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         counts = {key: self.counts.get(key, 0) for key in OFFICIAL_COUNTS}
@@ -112,6 +118,8 @@ class ArchiveReport:
             "matches_official_counts": counts == OFFICIAL_COUNTS,
             "invalid_utf8_reviews": self.invalid_utf8,
             "empty_reviews": self.empty_reviews,
+            "train_movies": self.train_movies,
+            "reviews_without_movie": {key: self.without_movie.get(key, 0) for key in OFFICIAL_COUNTS},
         }
 
 
@@ -130,17 +138,40 @@ def parse_review_name(member: str, folder: str, name: str) -> tuple[int, int]:
     return review_id, rating
 
 
+def parse_movie_urls(member: str, raw: bytes) -> list[str]:
+    """The IMDB title id on each line of a urls_<folder>.txt: line i belongs to review id i."""
+    movies = []
+    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+        match = _MOVIE_URL.search(line)
+        if not match:
+            raise PipelineError(
+                f"archive member {member} line {number}: expected an IMDB title URL "
+                f"(http://www.imdb.com/title/tt<digits>/usercomments), got {line[:80]!r}"
+            )
+        movies.append(match[1])
+    return movies
+
+
 def read_reviews(archive: str | os.PathLike[str]) -> tuple[pa.Table, ArchiveReport]:
     """Read every review of an aclImdb-layout tarball without extracting it.
 
     Rows are ordered split (train, test, unsup), then positive before negative, then id, so
     the same reviews always give the same table whatever order the tarball stores them in.
+    Each review's movie comes from its folder's urls file, which the tarball may store before
+    or after the reviews.
     """
-    rows: list[tuple[str, int | None, int, int, str]] = []
+    rows: list[tuple[str, int | None, int, int, str, str]] = []
+    movie_lists: dict[str, list[str]] = {}
     report = ArchiveReport()
     try:
         with tarfile.open(archive, mode="r|*") as tar:
             for member in tar:
+                urls = _URLS_FILE.match(member.name)
+                if urls and member.isfile():
+                    handle = tar.extractfile(member)
+                    assert handle is not None
+                    movie_lists[f"{urls[1]}/{urls[2]}"] = parse_movie_urls(member.name, handle.read())
+                    continue
                 match = _REVIEW_DIR.match(member.name)
                 if not match or not member.isfile():
                     continue
@@ -159,7 +190,7 @@ def read_reviews(archive: str | os.PathLike[str]) -> tuple[pa.Table, ArchiveRepo
                 if not text.strip():
                     report.empty_reviews += 1
                 row_split = "unsup" if folder == "unsup" else split
-                rows.append((row_split, FOLDER_LABELS[folder], rating, review_id, text))
+                rows.append((row_split, FOLDER_LABELS[folder], rating, review_id, text, f"{split}/{folder}"))
                 report.counts[f"{split}/{folder}"] += 1
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise PipelineError(
@@ -169,11 +200,20 @@ def read_reviews(archive: str | os.PathLike[str]) -> tuple[pa.Table, ArchiveRepo
     check_layout(report.counts, archive)
     check_unique_ids(rows, archive)
     rows.sort(key=lambda row: (SPLITS.index(row[0]), -(row[1] or 0), row[3]))
-    columns = list(zip(*rows, strict=True))
+    movies = [movie_of(movie_lists.get(folder_key), review_id) for *_, review_id, _, folder_key in rows]
+    for (*_, folder_key), movie in zip(rows, movies, strict=True):
+        if movie is None:
+            report.without_movie[folder_key] += 1
+    report.train_movies = len({movie for row, movie in zip(rows, movies, strict=True) if row[0] == "train"} - {None})
+    columns = [*list(zip(*rows, strict=True))[:5], movies]
     table = pa.Table.from_arrays(
         [pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)], schema=SCHEMA
     )
     return table, report
+
+
+def movie_of(movie_list: list[str] | None, review_id: int) -> str | None:
+    return movie_list[review_id] if movie_list is not None and review_id < len(movie_list) else None
 
 
 def check_layout(counts: Counter[str], archive: str | os.PathLike[str]) -> None:
@@ -194,9 +234,9 @@ def check_layout(counts: Counter[str], archive: str | os.PathLike[str]) -> None:
         )
 
 
-def check_unique_ids(rows: list[tuple[str, int | None, int, int, str]], archive: str | os.PathLike[str]) -> None:
+def check_unique_ids(rows: list[tuple[str, int | None, int, int, str, str]], archive: str | os.PathLike[str]) -> None:
     seen: set[tuple[str, int | None, int]] = set()
-    for split, label, _, review_id, _ in rows:
+    for split, label, _, review_id, *_ in rows:
         key = (split, label, review_id)
         if key in seen:
             raise PipelineError(f"{archive}: review id {review_id} appears twice in {split} (label {label})")

@@ -54,6 +54,7 @@ class SplitParams(_Group):
     group: ClassVar[str] = "split"
     val_size: PositiveInt
     seed: int
+    group_by: Literal["movie", "review"]
 
 
 class Word2VecParams(_Group):

@@ -101,3 +101,27 @@ def split_indices(n: int, val_size: int, seed: int) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"split.val_size must be between 1 and {n - 1} (the train size minus one), got {val_size}")
     order = np.random.default_rng(seed).permutation(n)
     return order[val_size:], order[:val_size]
+
+
+def grouped_split_indices(groups: np.ndarray, val_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out whole groups (movies), shuffled with ``seed``, until about ``val_size`` rows.
+
+    IMDB's test reviews are of other movies than its train reviews; a validation split drawn
+    by review shares movies with the train split and flatters models that remember titles and
+    names. Groups are added in shuffled order while that brings the size closer to
+    ``val_size``; rows within each split are shuffled too.
+    """
+    n = groups.size
+    if not 0 < val_size < n:
+        raise ValueError(f"split.val_size must be between 1 and {n - 1} (the train size minus one), got {val_size}")
+    rng = np.random.default_rng(seed)
+    _, group_of_row, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    order = rng.permutation(sizes.size)
+    cumulative = np.cumsum(sizes[order])
+    taken = int(np.searchsorted(cumulative, val_size))  # groups before the one that reaches val_size
+    if taken == 0 or cumulative[taken] - val_size <= val_size - cumulative[taken - 1]:
+        taken += 1
+    if taken >= sizes.size:
+        raise ValueError(f"split.val_size={val_size} would hold out every one of the {sizes.size} movies")
+    is_val = np.isin(group_of_row, order[:taken])
+    return rng.permutation(np.flatnonzero(~is_val)), rng.permutation(np.flatnonzero(is_val))
