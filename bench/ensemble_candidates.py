@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.ensemble import MemberScores, cross_validated_accuracy, cross_validated_correct, paired_gain
@@ -246,6 +247,10 @@ def main() -> None:
     if args.only is None or args.only == "keras-members":
         lm = MemberScores(split["val"], pipeline["keras"].labels, lm_candidates(split)["lm-3"][0])
         section["keras_members"] = keras_member_candidates(pipeline, lm)
+    section["validation_split"] = {  # what every number above was measured on
+        "group_by": yaml.safe_load((REPO / "params.yaml").read_text())["split"]["group_by"],
+        "reviews": int(split["val"].size),
+    }
     selection["ensemble"] = section
     out.write_text(json.dumps(selection, indent=2) + "\n")
     print(json.dumps(section, indent=2))

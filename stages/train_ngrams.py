@@ -1,4 +1,5 @@
-"""Stage train_ngrams: NB-weighted logistic regression on binary word n-grams (an ensemble member)."""
+"""Stages train_ngrams and train_ending: NB-weighted logistic regression on binary word n-grams
+(an ensemble member), of whole reviews (params group ngrams) or of their last words (ending)."""
 
 import argparse
 import functools
@@ -11,10 +12,10 @@ from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.io import write_json
 from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.packed_members import fit_and_score, load_packed_train
-from imdb_sentiment.params import NgramParams, load_params
+from imdb_sentiment.params import EndingParams, NgramParams, load_params
 from imdb_sentiment.stage import run_stage
 
-log = logging.getLogger("train_ngrams")
+GROUPS = {"ngrams": NgramParams, "ending": EndingParams}
 
 
 def main() -> None:
@@ -25,11 +26,15 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="the fitted n-gram model (.npz)")
     parser.add_argument("--val-scores", required=True, help="validation probabilities before any refit (.npz)")
     parser.add_argument("--metrics", required=True)
+    parser.add_argument("--params-group", choices=GROUPS, default="ngrams", help="whose settings: ngrams or ending")
     args = parser.parse_args()
-    p = load_params(NgramParams)
+    p = load_params(GROUPS[args.params_group])
+    log = logging.getLogger(f"train_{args.params_group}")  # the stage's name: train_ngrams or train_ending
 
     data = load_packed_train(args.train, args.index, args.vocab)
     fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "c": p.C}
+    if isinstance(p, EndingParams):
+        fit["last_words"] = p.last_words
 
     started = time.perf_counter()
     model, val_probabilities = fit_and_score(functools.partial(fit_ngram_model, **fit), data, p.refit_full)
@@ -43,6 +48,7 @@ def main() -> None:
         {
             "val_accuracy": round(val_accuracy, 6),
             "ngrams": int(model.weights.size),
+            **({"last_words": p.last_words} if isinstance(p, EndingParams) else {}),
             "refit_full": p.refit_full,
             "train_reviews": int(data.train_rows.size + (data.val_rows.size if p.refit_full else 0)),
         },

@@ -11,6 +11,7 @@ from imdb_sentiment.ngrams import (
     binary_features,
     build_key_tables,
     fit_ngram_model,
+    keep_last_words,
     nb_log_count_ratios,
     ngram_keys,
     select_rows,
@@ -89,3 +90,30 @@ def test_loading_something_else_names_the_file(tmp_path: Path) -> None:
     np.savez(path, x=np.zeros(3))
     with pytest.raises(PipelineError, match=r"other\.npz: not an n-gram model"):
         NgramModel.load(path)
+
+
+def test_keep_last_words_cuts_each_review_to_its_end() -> None:
+    ids, offsets = pack([[1, 2, 3, 4], [], [5], [6, 7, 8]])
+    kept, kept_offsets = keep_last_words(ids, offsets, 2)
+    assert kept.tolist() == [3, 4, 5, 7, 8] and kept_offsets.tolist() == [0, 2, 2, 3, 5]
+    same, same_offsets = keep_last_words(ids, offsets, 10)
+    assert same.tolist() == ids.tolist() and same_offsets.tolist() == offsets.tolist()
+
+
+def test_an_ending_model_reads_only_the_last_words(tmp_path: Path) -> None:
+    """The label-bearing bigram sits at words 6-7 of 15: out of reach of the last 5 words."""
+    ids, offsets, labels = synthetic(400, seed=0)
+    whole = fit_ngram_model(ids, offsets, labels, base=50, max_n=2, min_df=1, c=1.0)
+    ending = fit_ngram_model(ids, offsets, labels, base=50, max_n=2, min_df=1, c=1.0, last_words=5)
+    test_ids, test_offsets, test_labels = synthetic(200, seed=1)
+    assert np.mean((whole.predict(test_ids, test_offsets) >= 0.5) == test_labels) > 0.95
+    assert np.mean((ending.predict(test_ids, test_offsets) >= 0.5) == test_labels) < 0.7
+    reviews_ending_well = [[1, 20, 21, *range(30, 40), 20, 21], [1, 21, 20, *range(30, 40), 20, 21]]
+    moved_ids, moved_offsets = pack(reviews_ending_well)
+    tail = fit_ngram_model(ids, offsets, labels, base=50, max_n=2, min_df=1, c=1.0, last_words=12)
+    first, second = tail.predict(moved_ids, moved_offsets)
+    assert first == second  # their first three words differ, their last 12 do not
+    ending.save(tmp_path / "ending.npz")
+    loaded = NgramModel.load(tmp_path / "ending.npz")
+    assert loaded.last_words == 5
+    np.testing.assert_array_equal(loaded.predict(test_ids, test_offsets), ending.predict(test_ids, test_offsets))

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.pipeline
 REPO = Path(__file__).parents[1]
 ALL_STAGES = {
     "download", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
-    "build_embedding", "train", "train_ngrams", "train_lm", "combine", "evaluate", "export_word2vec",
+    "build_embedding", "train", "train_ngrams", "train_ending", "train_lm", "combine", "evaluate",
+    "export_word2vec",
 }  # fmt: skip
 FIRST_RUN_LOG = "first-run.log"  # beside the fixture repo: what the first `dvc repro` printed
 
@@ -142,6 +143,7 @@ def test_nothing_reruns_when_nothing_changed(pipeline: tuple[Path, set[str]]) ->
         ),
         ("ngrams.C", 0.5, {"train_ngrams", "combine", "evaluate"}),
         ("lm.discount", 0.5, {"train_lm", "combine", "evaluate"}),
+        ("ending.last_words", 10, {"train_ending", "combine", "evaluate"}),
         ("ensemble.C", 0.5, {"combine", "evaluate"}),
     ],
 )

@@ -26,9 +26,15 @@ from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import encode
 
 MANIFEST = "ensemble.json"
-MEMBER_FILES = {"keras": "keras.keras", "ngrams": "ngrams.npz", "lm": "lm.npz", "lstm": "lstm.keras"}
+MEMBER_FILES = {
+    "keras": "keras.keras",
+    "ngrams": "ngrams.npz",
+    "ending": "ending.npz",
+    "lm": "lm.npz",
+    "lstm": "lstm.keras",
+}
 # Members that read the packed ids themselves; the others are Keras models of padded reviews.
-PACKED_MEMBERS: dict[str, Any] = {"ngrams": NgramModel, "lm": ClassLanguageModels}
+PACKED_MEMBERS: dict[str, Any] = {"ngrams": NgramModel, "ending": NgramModel, "lm": ClassLanguageModels}
 FORMAT_VERSION = 1
 
 

@@ -103,12 +103,18 @@ def nb_log_count_ratios(x: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> 
 
 @dataclass
 class NgramModel:
-    """Key tables, one weight per n-gram (NB ratio x learned coefficient), and a bias."""
+    """Key tables, one weight per n-gram (NB ratio x learned coefficient), and a bias; with
+    ``last_words``, it reads only each review's last that many words."""
 
     tables: list[np.ndarray]
     weights: np.ndarray
     bias: float
     base: int
+    last_words: int | None = None
+
+    def window(self, ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The part of each review the model reads."""
+        return (ids, offsets) if self.last_words is None else keep_last_words(ids, offsets, self.last_words)
 
     @cached_property
     def lookups(self) -> list[Any]:
@@ -119,7 +125,7 @@ class NgramModel:
 
     def decision(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Log-odds that each review is positive: the sum of its present n-grams' weights."""
-        rows, cols = present_features(ids, offsets, self.lookups, self.base)
+        rows, cols = present_features(*self.window(ids, offsets), self.lookups, self.base)
         return np.bincount(rows, weights=self.weights[cols], minlength=offsets.size - 1) + self.bias
 
     def predict(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -129,6 +135,8 @@ class NgramModel:
     def save(self, path: str | os.PathLike[str]) -> None:
         arrays = {f"keys_{n}": table for n, table in enumerate(self.tables, start=1)}
         arrays |= {"weights": self.weights, "bias": np.array([self.bias]), "base": np.array([self.base])}
+        if self.last_words is not None:
+            arrays["last_words"] = np.array([self.last_words])
         save_npz(path, arrays)
 
     @classmethod
@@ -136,7 +144,8 @@ class NgramModel:
         data = load_npz(path)
         try:
             tables = [data[f"keys_{n}"] for n in range(1, 1 + sum(k.startswith("keys_") for k in data))]
-            model = cls(tables, data["weights"], float(data["bias"][0]), int(data["base"][0]))
+            last = int(data["last_words"][0]) if "last_words" in data else None
+            model = cls(tables, data["weights"], float(data["bias"][0]), int(data["base"][0]), last)
         except KeyError as exc:
             raise PipelineError(f"{path}: not an n-gram model (missing {exc})") from None
         if model.weights.size != sum(t.size for t in tables):
@@ -153,17 +162,21 @@ def fit_ngram_model(
     max_n: int,
     min_df: int,
     c: float,
+    last_words: int | None = None,
 ) -> NgramModel:
-    """NB-weight binary 1..max_n-gram features, then L2 logistic regression (liblinear, deterministic)."""
+    """NB-weight binary 1..max_n-gram features, then L2 logistic regression (liblinear,
+    deterministic); with ``last_words``, of each review's last that many words only."""
     from sklearn.linear_model import LogisticRegression
 
+    if last_words is not None:
+        ids, offsets = keep_last_words(ids, offsets, last_words)
     tables = build_key_tables(ids, offsets, max_n, base, min_df)
     x = binary_features(ids, offsets, tables, base)
     ratios = nb_log_count_ratios(x, y)
     classifier = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
     classifier.fit(x.multiply(ratios).tocsr(), y)
     weights = (ratios * classifier.coef_.ravel()).astype(np.float32)
-    return NgramModel(tables, weights, float(classifier.intercept_[0]), base)
+    return NgramModel(tables, weights, float(classifier.intercept_[0]), base, last_words)
 
 
 def select_rows(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,3 +187,12 @@ def select_rows(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple
     np.cumsum(lengths, out=new_offsets[1:])
     flat = np.concatenate([ids[s:e] for s, e in zip(starts, ends, strict=True)]) if rows.size else ids[:0]
     return flat, new_offsets
+
+
+def keep_last_words(ids: np.ndarray, offsets: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The packed reviews cut to their last ``count`` words (shorter reviews whole)."""
+    lengths = np.diff(offsets)
+    kept = np.minimum(lengths, count)
+    new_offsets = np.concatenate([[0], np.cumsum(kept)]).astype(offsets.dtype)
+    within = np.arange(new_offsets[-1]) - np.repeat(new_offsets[:-1], kept)
+    return ids[np.repeat(offsets[1:] - kept, kept) + within], new_offsets

@@ -171,6 +171,13 @@ class NgramParams(_Group):
     refit_full: bool  # refit on train + validation after scoring validation
 
 
+class EndingParams(NgramParams):
+    """The n-gram member again, on each review's last words only: reviews tend to end on their verdict."""
+
+    group: ClassVar[str] = "ending"
+    last_words: PositiveInt
+
+
 class LanguageModelParams(_Group):
     group: ClassVar[str] = "lm"
     order: Annotated[int, Field(ge=2, le=3)]  # n of the n-gram models; keys are exact int64s, so at most 3
@@ -180,9 +187,9 @@ class LanguageModelParams(_Group):
 
 class EnsembleParams(_Group):
     group: ClassVar[str] = "ensemble"
-    # keras = stage train's model (train.model); ngrams, lm = stages train_ngrams, train_lm; lstm =
-    # the stage of README "Adding a member"
-    members: Annotated[list[Literal["keras", "ngrams", "lm", "lstm"]], Field(min_length=1)]
+    # keras = stage train's model (train.model); ngrams, ending, lm = stages train_ngrams,
+    # train_ending, train_lm; lstm = the stage of README "Adding a member"
+    members: Annotated[list[Literal["keras", "ngrams", "ending", "lm", "lstm"]], Field(min_length=1)]
     C: PositiveFloat  # inverse L2 strength of the stacker
     cv_folds: Annotated[int, Field(ge=2)]  # folds within validation for the ensemble's own accuracy
 

@@ -1,6 +1,6 @@
 """One explainer per kind of model, each giving an ``Attribution`` of one review's log-odds.
 
-- ``NgramExplainer`` (the n-gram member) and ``NbsvmExplainer`` (the Keras NBSVM) are exact:
+- ``NgramExplainer`` (the n-gram members, ngrams and ending) and ``NbsvmExplainer`` (the Keras NBSVM) are exact:
   both models are linear in their features, so each present feature's weight is its share.
 - ``LanguageModelExplainer`` (the class language models) is exact too: the score is a sum over
   words of each word's log-likelihood ratio given the words before it.
@@ -57,17 +57,19 @@ class NgramExplainer:
         self.model = model
 
     def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
-        offsets = np.array([0, ids.size], dtype=np.int64)
+        read, _ = self.model.window(ids, np.array([0, ids.size], dtype=np.int64))
+        skipped = ids.size - read.size  # with last_words, the words before the ones the model reads
+        offsets = np.array([0, read.size], dtype=np.int64)
         features: dict[int, Feature] = {}
         first_column = 0
         for order, (table, lookup) in enumerate(zip(self.model.tables, self.model.lookups, strict=True), start=1):
-            _, keys = ngram_keys(ids, offsets, order, self.model.base)  # keys[j]: the n-gram starting at j
+            _, keys = ngram_keys(read, offsets, order, self.model.base)  # keys[j]: the n-gram starting at j
             columns = lookup.get_indexer(keys)
             for start in np.flatnonzero(columns >= 0):
                 column = first_column + int(columns[start])
                 weight = float(self.model.weights[column])
-                features.setdefault(column, (weight, term_text(ids[start : start + order], words), []))[2].append(
-                    (int(start), order)
+                features.setdefault(column, (weight, term_text(read[start : start + order], words), []))[2].append(
+                    (skipped + int(start), order)
                 )
             first_column += table.size
         terms, positions = spread(features.values(), ids.size)
