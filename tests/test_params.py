@@ -91,7 +91,7 @@ def test_a_member_of_fixed_architecture_keeps_every_other_setting() -> None:
             EnsembleParams,
             "members",
             ["keras", "doc2vec"],
-            r"ensemble\.members\.1: Input should be 'keras', 'ngrams', 'lm' or 'lstm'",
+            r"ensemble\.members\.1: Input should be 'keras', 'ngrams', 'ending', 'lm' or 'lstm'",
         ),
         (EnsembleParams, "members", ["lstm", "lstm"], r"ensemble\.members lists a member twice"),
     ],
