@@ -113,7 +113,8 @@ def commit_and_register(repo: Path, version: str) -> None:
 
 def make_registered_repo(trained_repo: Path, clone: Path) -> dict[str, float]:
     """A clone of ``trained_repo`` (sharing its DVC cache) with two registered model versions:
-    v1.0.0 as trained, v2.0.0 with ``ngrams.C: 0.01`` (HEAD and workspace); stage prod -> v1.0.0.
+    v1.0.0 as trained, v2.0.0 with ``ngrams.C: 0.01`` and ``ensemble.C: 0.01`` (HEAD and workspace;
+    the stacker's C moves the fixture's near-certain scores visibly); stage prod -> v1.0.0.
     Returns each version's score of REGISTRY_REVIEW, read from the workspace when it was current."""
     from imdb_sentiment.predict import load_classifier
 
@@ -123,7 +124,7 @@ def make_registered_repo(trained_repo: Path, clone: Path) -> dict[str, float]:
     run(clone, "git", "config", "user.name", "t")  # gto's tags are annotated: they need an author
     run(clone, "git", "config", "user.email", "t@t")
     scores = {}
-    for version, changes in (("v1.0.0", {}), ("v2.0.0", {"ngrams.C": 0.01})):
+    for version, changes in (("v1.0.0", {}), ("v2.0.0", {"ngrams.C": 0.01, "ensemble.C": 0.01})):
         set_params(clone / "params.yaml", changes)
         run(clone, "dvc", "repro")  # v1: nothing to compute, every output comes from the shared cache
         commit_and_register(clone, version)

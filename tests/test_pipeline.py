@@ -142,7 +142,9 @@ def test_nothing_reruns_when_nothing_changed(pipeline: tuple[Path, set[str]]) ->
             {"train_word2vec", "build_embedding", "train", "combine", "evaluate", "export_word2vec"},
         ),
         ("ngrams.C", 0.5, {"train_ngrams", "combine", "evaluate"}),
-        ("lm.discount", 0.5, {"train_lm", "combine", "evaluate"}),
+        # lm is not a default member: combine reruns on its new file, writes the same ensemble,
+        # so evaluate has nothing to do
+        ("lm.discount", 0.5, {"train_lm", "combine"}),
         ("ending.last_words", 10, {"train_ending", "combine", "evaluate"}),
         ("ensemble.C", 0.5, {"combine", "evaluate"}),
     ],

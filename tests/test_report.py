@@ -9,7 +9,7 @@ from fixture_repo import cli
 
 
 def test_the_report_compares_the_workspace_with_a_base(registered_repo: tuple[Path, dict[str, float]]) -> None:
-    clone, _ = registered_repo  # HEAD: v2.0.0 (ngrams.C 0.01), base: v1.0.0 (ngrams.C 1.0)
+    clone, _ = registered_repo  # HEAD: v2.0.0 (ngrams.C and ensemble.C 0.01), base: v1.0.0 (1.0)
     done = cli(clone, "report", "--base", "imdb-sentiment@v1.0.0", "--out", "report")
     assert done.returncode == 0, done.stderr
     report = (clone / "report" / "report.md").read_text()
