@@ -25,7 +25,8 @@ def train_movies(reviews_path: str, labels: np.ndarray) -> np.ndarray:
     if missing:
         raise PipelineError(
             f"{reviews_path}: {missing} train reviews have no movie (the archive lacks aclImdb/train/urls_pos.txt "
-            "or urls_neg.txt, or they are short); split.group_by=movie needs them: set split.group_by: review"
+            "or urls_neg.txt, or they have fewer lines than reviews); split.group_by=movie needs them, "
+            "split.group_by: review does not"
         )
     return reviews["movie"].to_numpy(dtype=str)
 
