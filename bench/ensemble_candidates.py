@@ -30,14 +30,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.ensemble import MemberScores, cross_validated_accuracy, cross_validated_correct, paired_gain
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.ngrams import fit_ngram_model, select_rows
-from imdb_sentiment.params import TrainParams, load_params
+from imdb_sentiment.params import SplitParams, TrainParams, load_params
 from imdb_sentiment.text import tokenize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -248,7 +247,7 @@ def main() -> None:
         lm = MemberScores(split["val"], pipeline["keras"].labels, lm_candidates(split)["lm-3"][0])
         section["keras_members"] = keras_member_candidates(pipeline, lm)
     section["validation_split"] = {  # what every number above was measured on
-        "group_by": yaml.safe_load((REPO / "params.yaml").read_text())["split"]["group_by"],
+        "group_by": load_params(SplitParams, REPO / "params.yaml").group_by,
         "reviews": int(split["val"].size),
     }
     selection["ensemble"] = section

@@ -23,14 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from sklearn.model_selection import GroupKFold
 
 from imdb_sentiment.ensemble import MemberScores, cross_validated_correct, paired_gain
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.ngrams import fit_ngram_model, select_rows
-from imdb_sentiment.params import TrainParams
+from imdb_sentiment.params import LanguageModelParams, NgramParams, TrainParams, load_params
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDS = 5
@@ -50,7 +49,8 @@ def out_of_fold(fit_and_score, folds: list[tuple[np.ndarray, np.ndarray]], n: in
 
 
 def main() -> None:
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params_file = REPO / "params.yaml"
+    ng, lm = load_params(NgramParams, params_file), load_params(LanguageModelParams, params_file)
     encoded = load_npz(REPO / "data/encoded/train.npz")
     ids, offsets, labels = encoded["ids"], encoded["offsets"], encoded["labels"]
     base = len(read_json(REPO / "data/vocab.json"))
@@ -64,18 +64,16 @@ def main() -> None:
 
     scores: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
-    ng = params["ngrams"]
     scores["ngrams"], seconds["ngrams"] = out_of_fold(
         lambda fit, held: fit_ngram_model(
-            *packed(fit), labels[fit], base=base, max_n=ng["max_n"], min_df=ng["min_df"], c=ng["C"]
+            *packed(fit), labels[fit], base=base, max_n=ng.max_n, min_df=ng.min_df, c=ng.C
         ).predict(*packed(held)),
         folds,
         n,
     )
-    lm = params["lm"]
     scores["lm"], seconds["lm"] = out_of_fold(
         lambda fit, held: fit_class_language_models(
-            *packed(fit), labels[fit], base=base, order=lm["order"], discount=lm["discount"]
+            *packed(fit), labels[fit], base=base, order=lm.order, discount=lm.discount
         ).predict(*packed(held)),
         folds,
         n,
@@ -83,7 +81,7 @@ def main() -> None:
     for name, (k, c) in ENDING_VARIANTS.items():
         scores[name], seconds[name] = out_of_fold(
             lambda fit, held, k=k, c=c: fit_ngram_model(
-                *packed(fit), labels[fit], base=base, max_n=ng["max_n"], min_df=ng["min_df"], c=c, last_words=k
+                *packed(fit), labels[fit], base=base, max_n=ng.max_n, min_df=ng.min_df, c=c, last_words=k
             ).predict(*packed(held)),
             folds,
             n,
@@ -101,9 +99,8 @@ def main() -> None:
     if not np.array_equal(padded["y"], labels):
         raise SystemExit("data/padded/train.npz and data/encoded/train.npz differ in labels; run `dvc repro`")
     epochs = read_json(REPO / "metrics/train.json")["best_epoch"]
-    model = params["train"]["model"]
-    raw = params["train"] | {"epochs": epochs, "early_stopping": 0}
-    raw[model] = raw[model] | {"refit_full": False}
+    raw = load_params(TrainParams, params_file).model_dump() | {"epochs": epochs, "early_stopping": 0}
+    raw[raw["model"]] |= {"refit_full": False}
     p = TrainParams.model_validate(raw)
     matrix = np.load(REPO / "data/embedding.npy")
     x = padded["x"]
@@ -134,10 +131,7 @@ def main() -> None:
         f"stacker cross-validated in {CV['folds']} folds on the out-of-fold scores; keras: {epochs} epochs, "
         "no early stopping",
         "members": {
-            name: {
-                "accuracy_out_of_fold": round(float(np.mean((p >= 0.5) == labels)), 4),
-                "seconds": round(seconds[name], 1),
-            }
+            name: {"accuracy_out_of_fold": accuracy(p), "seconds": round(seconds[name], 1)}
             for name, p in scores.items()
         },
         "baseline": {" + ".join(two): round(float(correct(two).mean()), 4)},

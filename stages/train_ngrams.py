@@ -32,9 +32,8 @@ def main() -> None:
     log = logging.getLogger(f"train_{args.params_group}")  # the stage's name: train_ngrams or train_ending
 
     data = load_packed_train(args.train, args.index, args.vocab)
-    fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "c": p.C}
-    if isinstance(p, EndingParams):
-        fit["last_words"] = p.last_words
+    last_words = p.last_words if isinstance(p, EndingParams) else None
+    fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "c": p.C, "last_words": last_words}
 
     started = time.perf_counter()
     model, val_probabilities = fit_and_score(functools.partial(fit_ngram_model, **fit), data, p.refit_full)
@@ -48,7 +47,7 @@ def main() -> None:
         {
             "val_accuracy": round(val_accuracy, 6),
             "ngrams": int(model.weights.size),
-            **({"last_words": p.last_words} if isinstance(p, EndingParams) else {}),
+            **({"last_words": last_words} if last_words else {}),
             "refit_full": p.refit_full,
             "train_reviews": int(data.train_rows.size + (data.val_rows.size if p.refit_full else 0)),
         },

@@ -200,20 +200,30 @@ def read_reviews(archive: str | os.PathLike[str]) -> tuple[pa.Table, ArchiveRepo
     check_layout(report.counts, archive)
     check_unique_ids(rows, archive)
     rows.sort(key=lambda row: (SPLITS.index(row[0]), -(row[1] or 0), row[3]))
-    movies = [movie_of(movie_lists.get(folder_key), review_id) for *_, review_id, _, folder_key in rows]
-    for (*_, folder_key), movie in zip(rows, movies, strict=True):
-        if movie is None:
-            report.without_movie[folder_key] += 1
-    report.train_movies = len({movie for row, movie in zip(rows, movies, strict=True) if row[0] == "train"} - {None})
-    columns = [*list(zip(*rows, strict=True))[:5], movies]
+    columns = list(zip(*with_movies(rows, movie_lists, report), strict=True))
     table = pa.Table.from_arrays(
         [pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)], schema=SCHEMA
     )
     return table, report
 
 
-def movie_of(movie_list: list[str] | None, review_id: int) -> str | None:
-    return movie_list[review_id] if movie_list is not None and review_id < len(movie_list) else None
+def with_movies(
+    rows: list[tuple[str, int | None, int, int, str, str]], movie_lists: dict[str, list[str]], report: ArchiveReport
+) -> list[tuple[str, int | None, int, int, str, str | None]]:
+    """Each row's folder ("train/pos") replaced by its review's movie from that folder's urls
+    file (None where the file or its line is missing), counted in ``report``."""
+    out, train_movies = [], set()
+    for *fields, folder in rows:
+        movies = movie_lists.get(folder, [])
+        review_id = fields[3]
+        movie = movies[review_id] if review_id < len(movies) else None
+        if movie is None:
+            report.without_movie[folder] += 1
+        elif fields[0] == "train":
+            train_movies.add(movie)
+        out.append((*fields, movie))
+    report.train_movies = len(train_movies)
+    return out
 
 
 def check_layout(counts: Counter[str], archive: str | os.PathLike[str]) -> None:

@@ -114,7 +114,7 @@ class NgramModel:
 
     def window(self, ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The part of each review the model reads."""
-        return (ids, offsets) if self.last_words is None else keep_last_words(ids, offsets, self.last_words)
+        return keep_last_words(ids, offsets, self.last_words)
 
     @cached_property
     def lookups(self) -> list[Any]:
@@ -168,8 +168,7 @@ def fit_ngram_model(
     deterministic); with ``last_words``, of each review's last that many words only."""
     from sklearn.linear_model import LogisticRegression
 
-    if last_words is not None:
-        ids, offsets = keep_last_words(ids, offsets, last_words)
+    ids, offsets = keep_last_words(ids, offsets, last_words)
     tables = build_key_tables(ids, offsets, max_n, base, min_df)
     x = binary_features(ids, offsets, tables, base)
     ratios = nb_log_count_ratios(x, y)
@@ -189,8 +188,10 @@ def select_rows(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple
     return flat, new_offsets
 
 
-def keep_last_words(ids: np.ndarray, offsets: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """The packed reviews cut to their last ``count`` words (shorter reviews whole)."""
+def keep_last_words(ids: np.ndarray, offsets: np.ndarray, count: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The packed reviews cut to their last ``count`` words (shorter reviews whole; None: all)."""
+    if count is None:
+        return ids, offsets
     lengths = np.diff(offsets)
     kept = np.minimum(lengths, count)
     new_offsets = np.concatenate([[0], np.cumsum(kept)]).astype(offsets.dtype)
