@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,12 @@ def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float
         stderr = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{stderr[-3000:]}")
     return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def uv_run_overhead(env: dict[str, str]) -> list[float]:
+    """Seconds of `uv run true` in this checkout (its own .venv; the clone has none), or none without uv."""
+    uv = shutil.which("uv", path=env["PATH"])
+    return [run_measured([uv, "run", "true"], REPO, env)[0] for _ in range(NOOP_RUNS)] if uv else []
 
 
 def predict_reviews_per_s(repo: Path) -> float:
@@ -96,6 +103,7 @@ def main() -> None:
             print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
         # one no-op run varies by ±0.2 s here (DVC's imports and YAML parsing): take the median of five
         noop_runs = [run_measured(["dvc", "repro"], clone, env)[0] for _ in range(NOOP_RUNS)]
+        uv_runs = uv_run_overhead(env)
         predict_rate = predict_reviews_per_s(clone)
         evaluate = json.loads((clone / "metrics" / "evaluate.json").read_text())
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
@@ -107,6 +115,8 @@ def main() -> None:
         "cold_repro_s": round(sum(s["seconds"] for s in stages.values()), 1),
         "noop_repro_s": round(statistics.median(noop_runs), 2),
         "noop_repro_runs_s": [round(seconds, 2) for seconds in noop_runs],
+        # what `uv run` adds to any command (README's form, `uv run dvc repro`): its lock and sync check
+        "uv_run_overhead_s": round(statistics.median(uv_runs), 2) if uv_runs else None,
         "max_stage_peak_rss_mib": max(s["peak_rss_mib"] for s in stages.values()),
         "test_accuracy": evaluate["accuracy"],
         "predict_reviews_per_s": round(predict_rate),
