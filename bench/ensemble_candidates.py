@@ -234,21 +234,23 @@ def main() -> None:
     )
     args = parser.parse_args()
     split = load_npz(REPO / "data/split/index.npz")
-    members = load_params(EnsembleParams, REPO / "params.yaml").members
-    pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in {"keras", "ngrams", *members}}
+    params_file = REPO / "params.yaml"
+    members = load_params(EnsembleParams, params_file).members
+    names = dict.fromkeys(["keras", "ngrams", *members])  # ordered, once each
+    pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in names}
+    keras_ngrams = {name: pipeline[name] for name in ("keras", "ngrams")}  # the base of the older judgements
     out = REPO / "metrics/model_selection.json"
     selection = json.loads(out.read_text())
     section = selection.get("ensemble", {})
     # what the numbers were measured on, kept with each part since the parts are rerun separately
     measured_on = {
-        "group_by": load_params(SplitParams, REPO / "params.yaml").group_by,
+        "group_by": load_params(SplitParams, params_file).group_by,
         "reviews": int(split["val"].size),
     }
     if args.only == "language-models":
-        base = {name: pipeline[name] for name in ("keras", "ngrams")}
-        section["language_models"] = language_model_gains(split, base) | {"validation_split": measured_on}
+        section["language_models"] = language_model_gains(split, keras_ngrams) | {"validation_split": measured_on}
     if args.only is None or args.only == "stacking":
-        section |= stacking_candidates(split, {name: pipeline[name] for name in ("keras", "ngrams")})
+        section |= stacking_candidates(split, keras_ngrams)
         section["validation_split"] = measured_on
     if args.only is None or args.only == "keras-members":
         section["keras_members"] = keras_member_candidates(pipeline, members) | {"validation_split": measured_on}
