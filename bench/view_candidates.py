@@ -1,0 +1,193 @@
+"""Other views of the text as a fourth member, judged on the validation split over the default members.
+
+    uv run python bench/view_candidates.py   # after `dvc repro`; about 8 minutes on 2 cores
+
+The default members (`ensemble.members`: keras, ngrams, ending) all read bags of word n-grams.
+Each candidate here reads the reviews differently: paragraph vectors and LSA learnt from the
+train split plus the 50,000 unlabeled reviews, the pipeline's word2vec vectors averaged,
+character n-grams, the first words of a review. Each is fitted on the train split and scores
+the validation reviews (vectors of validation reviews are inferred, as test reviews' would be);
+its gain is that of stage combine's stacker with it against without it, cross-validated in 10
+folds within validation and paired per review, with its standard error. Test reviews are never
+read. Results go to `ensemble.views` in metrics/model_selection.json.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
+from imdb_sentiment.embeddings import load_word_vectors
+from imdb_sentiment.ensemble import MemberScores, cross_validated_correct, paired_gain
+from imdb_sentiment.io import load_npz, read_json
+from imdb_sentiment.ngrams import fit_ngram_model, select_rows
+from imdb_sentiment.params import EnsembleParams, SplitParams, load_params
+from imdb_sentiment.text import tokenize
+
+REPO = Path(__file__).resolve().parents[1]
+CV = {"c": 1.0, "folds": 10, "seed": 0}
+# PV-DBOW as bench/ensemble_candidates.py's doc2vec-dbow-10ep, with fewer epochs of inference
+# (faster scoring) or of training, or without the unlabeled reviews.
+DOC2VEC = {"vector_size": 100, "negative": 5, "sample": 1e-4, "min_count": 2, "seed": 1}
+DOC2VEC_VARIANTS = {  # name: (training epochs, inference epochs, with the unlabeled reviews)
+    "doc2vec-dbow-10ep": (10, 10, True),
+    "doc2vec-dbow-10ep-infer3": (10, 3, True),
+    "doc2vec-dbow-5ep-infer3": (5, 3, True),
+    "doc2vec-dbow-10ep-train-only": (10, 10, False),
+}
+SETTINGS = {
+    "doc2vec": DOC2VEC | {"logistic_regression_C": 0.1, "variants": DOC2VEC_VARIANTS},
+    "lsa-300": "tf-idf (sublinear tf, words in >= 5 reviews) of train split + unlabeled, 300 SVD components, "
+    "unit length, logistic regression C 1",
+    "word2vec-mean": "mean of the review's vectors from stage train_word2vec, unit length, logistic regression C 10",
+    "char-2-5": "tf-idf of character 2-5-grams within words (in >= 3 reviews), logistic regression C 10",
+    "first-40": "stage train_ngrams' model on each review's first 40 words, C 0.1",
+}
+
+
+def timed(fit_and_score: Callable[[], tuple[np.ndarray, float]]) -> tuple[np.ndarray, float, float]:
+    """Validation probabilities, seconds in all, and validation reviews scored per second."""
+    started = time.perf_counter()
+    probabilities, scoring_seconds = fit_and_score()
+    return probabilities, time.perf_counter() - started, probabilities.size / scoring_seconds
+
+
+def logistic(x_fit: np.ndarray, y_fit: np.ndarray, c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=2000).fit(x_fit, y_fit)
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-9)
+
+
+def candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float, float]]:
+    reviews = pd.read_parquet(REPO / "data/raw/reviews.parquet", columns=["split", "label", "text"])
+    texts = reviews.loc[reviews.split == "train", "text"].tolist()
+    unlabeled = reviews.loc[reviews.split == "unsup", "text"].tolist()
+    labels = reviews.loc[reviews.split == "train", "label"].to_numpy()
+    fit_rows, val_rows = split["train"], split["val"]
+    y_fit = labels[fit_rows]
+    fit_texts, val_texts = [texts[i] for i in fit_rows], [texts[i] for i in val_rows]
+    fit_tokens, val_tokens = [tokenize(t) for t in fit_texts], [tokenize(t) for t in val_texts]
+    unlabeled_tokens = [tokenize(t) for t in unlabeled]
+    out = {}
+
+    for name, (epochs, infer_epochs, with_unlabeled) in DOC2VEC_VARIANTS.items():
+
+        def doc2vec(epochs: int = epochs, infer_epochs: int = infer_epochs, extra: bool = with_unlabeled):
+            model = train_doc2vec(fit_tokens + (unlabeled_tokens if extra else []), epochs=epochs, **DOC2VEC)
+            vectors = model.dv.vectors[: fit_rows.size]
+            head = fit_doc_vector_classifier(model, vectors, y_fit, c=0.1, infer_epochs=infer_epochs)
+            scoring = time.perf_counter()
+            return head.predict(val_tokens), time.perf_counter() - scoring
+
+        out[name] = timed(doc2vec)
+        print(f"{name}: {out[name][1]:.0f} s, {out[name][2]:.0f} reviews/s", flush=True)
+
+    def lsa():
+        tfidf = TfidfVectorizer(
+            tokenizer=tokenize, lowercase=False, token_pattern=None, sublinear_tf=True, min_df=5, dtype=np.float32
+        ).fit(fit_texts + unlabeled)
+        svd = TruncatedSVD(300, algorithm="randomized", n_iter=5, random_state=0)
+        svd.fit(tfidf.transform(fit_texts + unlabeled))
+        head = logistic(unit_rows(svd.transform(tfidf.transform(fit_texts))), y_fit, 1.0)
+        scoring = time.perf_counter()
+        probabilities = head.predict_proba(unit_rows(svd.transform(tfidf.transform(val_texts))))[:, 1]
+        return probabilities, time.perf_counter() - scoring
+
+    def word2vec_mean():
+        vectors = load_word_vectors(REPO / "data/word2vec/vectors.bin")
+
+        def mean_vectors(documents: list[list[str]]) -> np.ndarray:
+            known = [[w for w in words if w in vectors.key_to_index] for words in documents]
+            zero = np.zeros(vectors.vector_size, np.float32)
+            return unit_rows(np.stack([vectors[words].mean(axis=0) if words else zero for words in known]))
+
+        head = logistic(mean_vectors(fit_tokens), y_fit, 10.0)
+        scoring = time.perf_counter()
+        return head.predict_proba(mean_vectors(val_tokens))[:, 1], time.perf_counter() - scoring
+
+    def char_ngrams():
+        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3, dtype=np.float32)
+        head = logistic(tfidf.fit_transform(fit_texts), y_fit, 10.0)
+        scoring = time.perf_counter()
+        return head.predict_proba(tfidf.transform(val_texts))[:, 1], time.perf_counter() - scoring
+
+    def first_words():
+        encoded = load_npz(REPO / "data/encoded/train.npz")
+        if not np.array_equal(encoded["labels"], labels):
+            raise SystemExit("data/encoded/train.npz and data/raw/reviews.parquet differ in labels; run `dvc repro`")
+        ids, offsets = encoded["ids"], encoded["offsets"]
+        # each review backwards, so that the model's last-words option reads its first words
+        backwards = np.concatenate([ids[start:end][::-1] for start, end in itertools.pairwise(offsets)])
+        base = len(read_json(REPO / "data/vocab.json"))
+        model = fit_ngram_model(
+            *select_rows(backwards, offsets, fit_rows), y_fit, base=base, max_n=3, min_df=2, c=0.1, last_words=40
+        )
+        scoring = time.perf_counter()
+        return model.predict(*select_rows(backwards, offsets, val_rows)), time.perf_counter() - scoring
+
+    for name, fit_and_score in {
+        "lsa-300": lsa,
+        "word2vec-mean": word2vec_mean,
+        "char-2-5": char_ngrams,
+        "first-40": first_words,
+    }.items():
+        out[name] = timed(fit_and_score)
+        print(f"{name}: {out[name][1]:.0f} s, {out[name][2]:.0f} reviews/s", flush=True)
+    return out
+
+
+def main() -> None:
+    split = load_npz(REPO / "data/split/index.npz")
+    params_file = REPO / "params.yaml"
+    members = load_params(EnsembleParams, params_file).members
+    pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in members}
+    labels = pipeline[members[0]].labels
+    bases = {" + ".join(members): pipeline, "keras + ngrams": {n: pipeline[n] for n in ("keras", "ngrams")}}
+    without = {base: cross_validated_correct(scores, **CV) for base, scores in bases.items()}
+    results = {}
+    for name, (probabilities, seconds, rate) in candidates(split).items():
+        # MemberScores carry the validation rows, so the stacker fails if they are not the pipeline's
+        member = MemberScores(split["val"], labels, probabilities)
+        results[name] = {
+            "val_accuracy": round(float(np.mean((probabilities >= 0.5) == labels)), 4),
+            "seconds": round(seconds, 1),
+            "scoring_reviews_per_s": round(rate),
+            "gain_over": {},
+        }
+        for base, scores in bases.items():
+            gain, se = paired_gain(cross_validated_correct(scores | {name: member}, **CV), without[base])
+            results[name]["gain_over"][base] = {
+                "gain_points": round(100 * gain, 2),
+                "standard_error_points": round(100 * se, 2),
+            }
+    out = REPO / "metrics/model_selection.json"
+    selection = json.loads(out.read_text())
+    selection.setdefault("ensemble", {})["views"] = {
+        "protocol": "fitted on the train split (+ unlabeled where stated), scored on validation; "
+        "gains of the stacker cross-validated in 10 folds within validation, paired per review",
+        "baselines": {base: round(float(correct.mean()), 4) for base, correct in without.items()},
+        "candidates": results,
+        "settings": SETTINGS,
+        "validation_split": {
+            "group_by": load_params(SplitParams, params_file).group_by,
+            "reviews": int(split["val"].size),
+        },
+    }
+    out.write_text(json.dumps(selection, indent=2) + "\n")
+    print(json.dumps(selection["ensemble"]["views"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
