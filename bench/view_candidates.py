@@ -73,13 +73,12 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 def candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float, float]]:
     reviews = pd.read_parquet(REPO / "data/raw/reviews.parquet", columns=["split", "label", "text"])
     texts = reviews.loc[reviews.split == "train", "text"].tolist()
-    unlabeled = reviews.loc[reviews.split == "unsup", "text"].tolist()
     labels = reviews.loc[reviews.split == "train", "label"].to_numpy()
     fit_rows, val_rows = split["train"], split["val"]
     y_fit = labels[fit_rows]
     fit_texts, val_texts = [texts[i] for i in fit_rows], [texts[i] for i in val_rows]
     fit_tokens, val_tokens = [tokenize(t) for t in fit_texts], [tokenize(t) for t in val_texts]
-    unlabeled_tokens = [tokenize(t) for t in unlabeled]
+    unlabeled_tokens = [tokenize(t) for t in reviews.loc[reviews.split == "unsup", "text"]]
     out = {}
 
     for name, (epochs, infer_epochs, with_unlabeled) in DOC2VEC_VARIANTS.items():
@@ -95,14 +94,13 @@ def candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, floa
         print(f"{name}: {out[name][1]:.0f} s, {out[name][2]:.0f} reviews/s", flush=True)
 
     def lsa():
-        tfidf = TfidfVectorizer(
-            tokenizer=tokenize, lowercase=False, token_pattern=None, sublinear_tf=True, min_df=5, dtype=np.float32
-        ).fit(fit_texts + unlabeled)
-        svd = TruncatedSVD(300, algorithm="randomized", n_iter=5, random_state=0)
-        svd.fit(tfidf.transform(fit_texts + unlabeled))
-        head = logistic(unit_rows(svd.transform(tfidf.transform(fit_texts))), y_fit, 1.0)
+        # the reviews are tokenized already: the analyzer passes each token list through
+        tfidf = TfidfVectorizer(analyzer=list, sublinear_tf=True, min_df=5, dtype=np.float32)
+        counts = tfidf.fit_transform(fit_tokens + unlabeled_tokens)
+        svd = TruncatedSVD(300, algorithm="randomized", n_iter=5, random_state=0).fit(counts)
+        head = logistic(unit_rows(svd.transform(counts[: fit_rows.size])), y_fit, 1.0)
         scoring = time.perf_counter()
-        probabilities = head.predict_proba(unit_rows(svd.transform(tfidf.transform(val_texts))))[:, 1]
+        probabilities = head.predict_proba(unit_rows(svd.transform(tfidf.transform(val_tokens))))[:, 1]
         return probabilities, time.perf_counter() - scoring
 
     def word2vec_mean():
