@@ -34,7 +34,10 @@ def main() -> None:
     files = {name: (model, val_scores) for name, model, val_scores in args.member}
     missing = [name for name in p.members if name not in files]
     if missing:
-        raise PipelineError(f"ensemble.members names {missing}, but combine was given only {sorted(files)} (--member)")
+        raise PipelineError(
+            f"ensemble.members names {missing}, but combine was given only {sorted(files)} (--member): add the"
+            ' member\'s stage and its --member to dvc.yaml as README "Adding a member" shows'
+        )
     scores = {name: MemberScores.load(files[name][1]) for name in p.members}
     _, labels = check_aligned(scores)
     stacker = fit_stacker(scores, p.C)

@@ -187,8 +187,8 @@ class LanguageModelParams(_Group):
 
 class EnsembleParams(_Group):
     group: ClassVar[str] = "ensemble"
-    # keras = stage train's model (train.model); ngrams, ending, lm = stages train_ngrams,
-    # train_ending, train_lm; lstm = the stage of README "Adding a member"
+    # keras = stage train's model (train.model); ngrams, ending = stages train_ngrams, train_ending;
+    # lm, lstm = the stages train_lm, train_lstm of README "Adding a member"
     members: Annotated[list[Literal["keras", "ngrams", "ending", "lm", "lstm"]], Field(min_length=1)]
     C: PositiveFloat  # inverse L2 strength of the stacker
     cv_folds: Annotated[int, Field(ge=2)]  # folds within validation for the ensemble's own accuracy
