@@ -6,7 +6,7 @@ It clones the current commit into a temporary directory with its own empty DVC c
 nothing is reused), runs each stage in pipeline order with `dvc repro --single-item --force`
 (forced: a stage whose only outputs are git-tracked metrics would otherwise count as done), timing
 it and reading its peak resident memory (the stage process and its children, from wait4),
-then times a whole `dvc repro` that has nothing to do (median of five, beside the same for a
+then times a whole `dvc repro` that has nothing to do (median of eleven, beside the same for a
 one-stage repository: DVC's own floor), what `uv run` adds, and the Python API scoring the 25,000
 test reviews from raw text. Results go to metrics/bench.json (its `serve` section, from
 bench/serve.py, is kept).
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-NOOP_RUNS = 5
+NOOP_RUNS = 11  # the no-op's median: one run moves by 0.2-0.4 s with the machine's load
 OTHER_BENCHMARKS = ("serve",)  # sections of bench.json written by other scripts (bench/serve.py): kept
 
 
@@ -114,7 +114,7 @@ def main() -> None:
             seconds, peak = run_measured(["dvc", "repro", "--single-item", "--force", stage], clone, env)
             stages[stage] = {"seconds": round(seconds, 1), "peak_rss_mib": round(peak)}
             print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
-        # One no-op run varies by ±0.2 s here with the machine's load: take the median of five, each
+        # One no-op run varies by 0.2-0.4 s here with the machine's load: take the median of eleven, each
         # paired with a no-op of a one-stage repository, DVC's own floor on this machine at that moment.
         floor = one_stage_repo(Path(tmp) / "one-stage", env)
         noop_runs, floor_runs = [], []
