@@ -17,6 +17,7 @@ read. Results go to `ensemble.views` in metrics/model_selection.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import time
@@ -89,21 +90,13 @@ def candidates(split: dict[str, np.ndarray], only: list[str] | None) -> dict[str
     fit_texts, val_texts = [texts[i] for i in fit_rows], [texts[i] for i in val_rows]
     fit_tokens, val_tokens = [tokenize(t) for t in fit_texts], [tokenize(t) for t in val_texts]
     unlabeled_tokens = [tokenize(t) for t in reviews.loc[reviews.split == "unsup", "text"]]
-    out = {}
 
-    for name, (epochs, infer_epochs, with_unlabeled) in DOC2VEC_VARIANTS.items():
-        if only and name not in only:
-            continue
-
-        def doc2vec(epochs: int = epochs, infer_epochs: int = infer_epochs, extra: bool = with_unlabeled):
-            model = train_doc2vec(fit_tokens + (unlabeled_tokens if extra else []), epochs=epochs, **DOC2VEC)
-            vectors = model.dv.vectors[: fit_rows.size]
-            head = fit_doc_vector_classifier(model, vectors, y_fit, c=0.1, infer_epochs=infer_epochs)
-            scoring = time.perf_counter()
-            return head.predict(val_tokens), time.perf_counter() - scoring
-
-        out[name] = timed(doc2vec)
-        print(f"{name}: {out[name][1]:.0f} s, {out[name][2]:.0f} reviews/s", flush=True)
+    def doc2vec(epochs: int, infer_epochs: int, with_unlabeled: bool):
+        model = train_doc2vec(fit_tokens + (unlabeled_tokens if with_unlabeled else []), epochs=epochs, **DOC2VEC)
+        vectors = model.dv.vectors[: fit_rows.size]
+        head = fit_doc_vector_classifier(model, vectors, y_fit, c=0.1, infer_epochs=infer_epochs)
+        scoring = time.perf_counter()
+        return head.predict(val_tokens), time.perf_counter() - scoring
 
     def lsa():
         # the reviews are tokenized already: the analyzer passes each token list through
@@ -154,16 +147,16 @@ def candidates(split: dict[str, np.ndarray], only: list[str] | None) -> dict[str
         predicted = ridge.predict(tfidf.transform(val_tokens))
         return 1 / (1 + np.exp(-(predicted - 5.5))), time.perf_counter() - scoring
 
-    for name, fit_and_score in {
+    fits = {name: functools.partial(doc2vec, *variant) for name, variant in DOC2VEC_VARIANTS.items()} | {
         "lsa-300": lsa,
         "word2vec-mean": word2vec_mean,
         "char-2-5": char_ngrams,
         "first-40": first_words,
         "rating-ridge-1-3": rating_regression,
-    }.items():
-        if only and name not in only:
-            continue
-        out[name] = timed(fit_and_score)
+    }
+    out = {}
+    for name in only or fits:
+        out[name] = timed(fits[name])
         print(f"{name}: {out[name][1]:.0f} s, {out[name][2]:.0f} reviews/s", flush=True)
     return out
 
