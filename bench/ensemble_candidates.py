@@ -36,7 +36,8 @@ from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.ensemble import MemberScores, cross_validated_accuracy, cross_validated_correct, paired_gain
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
-from imdb_sentiment.ngrams import fit_ngram_model, select_rows
+from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.sequences import select_rows
 from imdb_sentiment.params import EnsembleParams, SplitParams, TrainParams, load_params
 from imdb_sentiment.text import tokenize
 

@@ -28,7 +28,8 @@ from sklearn.model_selection import GroupKFold
 from imdb_sentiment.ensemble import MemberScores, cross_validated_correct, paired_gain
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
-from imdb_sentiment.ngrams import fit_ngram_model, select_rows
+from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.sequences import select_rows
 from imdb_sentiment.params import LanguageModelParams, NgramParams, TrainParams, load_params
 
 REPO = Path(__file__).resolve().parents[1]

@@ -34,7 +34,8 @@ from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.embeddings import load_word_vectors
 from imdb_sentiment.ensemble import MemberScores, cross_validated_correct, paired_gain
 from imdb_sentiment.io import load_npz, read_json
-from imdb_sentiment.ngrams import fit_ngram_model, select_rows
+from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.sequences import select_rows
 from imdb_sentiment.params import EnsembleParams, SplitParams, load_params
 from imdb_sentiment.text import tokenize
 

@@ -6,7 +6,7 @@ import logging
 import numpy as np
 
 from imdb_sentiment.classifier import Preprocessing, save_ensemble
-from imdb_sentiment.ensemble import MemberScores, check_aligned, cross_validated_accuracy, fit_stacker
+from imdb_sentiment.ensemble import CV_SEED, MemberScores, accuracy, check_aligned, cross_validated_accuracy, fit_stacker
 from imdb_sentiment.io import PipelineError, read_json, write_json
 from imdb_sentiment.params import EnsembleParams, PadParams, load_params
 from imdb_sentiment.stage import run_stage
@@ -41,7 +41,7 @@ def main() -> None:
     scores = {name: MemberScores.load(files[name][1]) for name in p.members}
     _, labels = check_aligned(scores)
     stacker = fit_stacker(scores, p.C)
-    accuracy = cross_validated_accuracy(scores, p.C, p.cv_folds, seed=0) if len(scores) > 1 else None
+    accuracy = cross_validated_accuracy(scores, p.C, p.cv_folds, seed=CV_SEED) if len(scores) > 1 else None
     preprocessing = Preprocessing(
         read_json(args.vocab), int(read_json(args.stats)["maxlen"]), pad.padding, pad.truncating
     )
@@ -50,7 +50,7 @@ def main() -> None:
     members = {
         name: {
             "weight": weight,
-            "val_accuracy": round(float(np.mean((scores[name].probabilities >= 0.5) == labels)), 6),
+            "val_accuracy": round(accuracy(scores[name].probabilities, labels), 6),
         }
         for name, weight in zip(stacker.members, stacker.weights, strict=True)
     }

@@ -11,12 +11,10 @@ from imdb_sentiment.ngrams import (
     binary_features,
     build_key_tables,
     fit_ngram_model,
-    keep_last_words,
     nb_log_count_ratios,
     ngram_keys,
-    select_rows,
 )
-from imdb_sentiment.sequences import pack
+from imdb_sentiment.sequences import keep_last_words, pack, select_rows
 
 
 def test_keys_never_span_two_reviews() -> None:

@@ -16,6 +16,13 @@ import numpy as np
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
 
 EPSILON = 1e-7
+# The folds of the stacker's cross-validation within validation (stage combine and the studies alike).
+CV_SEED = 0
+
+
+def accuracy(probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> float:
+    """Share of reviews whose probability falls on their label's side of ``threshold``."""
+    return float(np.mean((np.asarray(probabilities) >= threshold) == np.asarray(labels)))
 
 
 @dataclass(frozen=True)

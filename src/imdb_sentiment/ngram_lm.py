@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
-from imdb_sentiment.ngrams import ngram_keys, select_rows
+from imdb_sentiment.ngrams import ngram_keys
+from imdb_sentiment.sequences import select_rows
 
 # The log-likelihood ratio runs to hundreds of nats for a long review; scaled by 0.1 and held to
 # +-16 (the log-odds of the 1e-7 the stacker clips probabilities at), it reads as a probability.

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
+from imdb_sentiment.sequences import keep_last_words
 
 # base ** 3 must fit in an int64 key: vocabularies up to 2 million words for trigrams.
 MAX_KEY = np.iinfo(np.int64).max
@@ -176,24 +177,3 @@ def fit_ngram_model(
     classifier.fit(x.multiply(ratios).tocsr(), y)
     weights = (ratios * classifier.coef_.ravel()).astype(np.float32)
     return NgramModel(tables, weights, float(classifier.intercept_[0]), base, last_words)
-
-
-def select_rows(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The packed reviews at ``rows``, in that order, packed again."""
-    starts, ends = offsets[rows], offsets[rows + 1]
-    lengths = ends - starts
-    new_offsets = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new_offsets[1:])
-    flat = np.concatenate([ids[s:e] for s, e in zip(starts, ends, strict=True)]) if rows.size else ids[:0]
-    return flat, new_offsets
-
-
-def keep_last_words(ids: np.ndarray, offsets: np.ndarray, count: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """The packed reviews cut to their last ``count`` words (shorter reviews whole; None: all)."""
-    if count is None:
-        return ids, offsets
-    lengths = np.diff(offsets)
-    kept = np.minimum(lengths, count)
-    new_offsets = np.concatenate([[0], np.cumsum(kept)]).astype(offsets.dtype)
-    within = np.arange(new_offsets[-1]) - np.repeat(new_offsets[:-1], kept)
-    return ids[np.repeat(offsets[1:] - kept, kept) + within], new_offsets

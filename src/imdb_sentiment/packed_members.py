@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from imdb_sentiment.io import PipelineError, load_npz, read_json
-from imdb_sentiment.ngrams import select_rows
+from imdb_sentiment.sequences import select_rows
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=Any)  # has predict(ids, offsets) -> probabilities

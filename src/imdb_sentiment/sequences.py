@@ -1,4 +1,4 @@
-"""Variable-length id sequences: packing, length statistics, padding and the validation split."""
+"""Variable-length id sequences: packing, row selection, length statistics, padding and the validation split."""
 
 from __future__ import annotations
 
@@ -23,6 +23,27 @@ def pack(sequences: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def unpack(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     return [flat[start:end] for start, end in itertools.pairwise(offsets)]
+
+
+def select_rows(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The packed reviews at ``rows``, in that order, packed again."""
+    starts, ends = offsets[rows], offsets[rows + 1]
+    lengths = ends - starts
+    new_offsets = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    flat = np.concatenate([ids[s:e] for s, e in zip(starts, ends, strict=True)]) if rows.size else ids[:0]
+    return flat, new_offsets
+
+
+def keep_last_words(ids: np.ndarray, offsets: np.ndarray, count: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The packed reviews cut to their last ``count`` words (shorter reviews whole; None: all)."""
+    if count is None:
+        return ids, offsets
+    lengths = np.diff(offsets)
+    kept = np.minimum(lengths, count)
+    new_offsets = np.concatenate([[0], np.cumsum(kept)]).astype(offsets.dtype)
+    within = np.arange(new_offsets[-1]) - np.repeat(new_offsets[:-1], kept)
+    return ids[np.repeat(offsets[1:] - kept, kept) + within], new_offsets
 
 
 @dataclass(frozen=True)
