@@ -25,7 +25,7 @@ def main() -> None:
     labels = test["labels"]
     classifier = load_ensemble(args.model)
     members = classifier.member_probabilities(test["ids"], test["offsets"])
-    probabilities = classifier.stacker.combine(members)
+    probabilities = classifier.combine(members)
     scores = binary_metrics(labels, probabilities)
     scores["members"] = {name: binary_metrics(labels, p) for name, p in members.items()}
     write_json(args.metrics, scores)

@@ -1,38 +1,40 @@
-"""Stages train and train_lstm: fit a Keras model on the split, save it and its validation scores.
+"""Stage train: fit a Keras model on the split, save it and its validation scores.
 
 Stage train fits ``train.model`` (the ensemble's ``keras`` member and the tutorial's model) and
-also writes the trained embedding, DVCLive curves and the environment. An ensemble member of
-fixed architecture passes ``--model-name`` (stage train_lstm: ``--model-name lstm``) and
-writes only the model, its validation scores and metrics.
+also writes the trained embedding, DVCLive curves and the environment. A Keras member of another
+architecture gets a stage of its own that passes ``--model-name`` (docs: Adding a member; e.g.
+``train_lstm`` with ``--model-name lstm``) and writes only the model, its validation scores and
+metrics.
 """
 
 import argparse
 import contextlib
 import logging
 import time
-import typing
 
 from dvclive import Live
 
-from imdb_sentiment.classifier import Preprocessing
 from imdb_sentiment.collapse import collapse_causes, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
 from imdb_sentiment.io import PipelineError, load_npy, load_npz, read_json, save_npy, write_json
-from imdb_sentiment.models import embedding_weights, save_model
-from imdb_sentiment.params import PadParams, TrainParams, load_params
+from imdb_sentiment.model_file import save_model
+from imdb_sentiment.params import KERAS_MODELS, PadParams, TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
+from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
-from imdb_sentiment.training import live_callback, train
 
 log = logging.getLogger("train")
-MODEL_NAMES = typing.get_args(TrainParams.model_fields["model"].annotation)
 
 
 def main() -> None:
+    # Keras after run_stage has routed TensorFlow's C++ start-up lines through the log filter
+    from imdb_sentiment.models import embedding_weights
+    from imdb_sentiment.training import live_callback, train
+
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model-name", choices=MODEL_NAMES, help="fit this model instead of train.model")
+    parser.add_argument("--model-name", choices=KERAS_MODELS, help="fit this model instead of train.model")
     parser.add_argument("--train", required=True)
     parser.add_argument("--val", required=True)
     parser.add_argument("--index", required=True, help="row positions of the validation reviews (.npz)")

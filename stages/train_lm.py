@@ -1,13 +1,12 @@
-"""Stage train_lm: one n-gram language model per class, scored by their likelihood ratio (an ensemble member)."""
+"""Stage train_lm (docs: Adding a member): one n-gram language model per class, scored by their likelihood
+ratio (an ensemble member of kind lm)."""
 
 import argparse
 import functools
 import logging
 import time
 
-import numpy as np
-
-from imdb_sentiment.ensemble import MemberScores
+from imdb_sentiment.ensemble import MemberScores, accuracy
 from imdb_sentiment.io import write_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.packed_members import fit_and_score, load_packed_train
@@ -34,7 +33,7 @@ def main() -> None:
     started = time.perf_counter()
     model, val_probabilities = fit_and_score(functools.partial(fit_class_language_models, **fit), data, p.refit_full)
     val_labels = data.labels[data.val_rows]
-    val_accuracy = float(np.mean((val_probabilities >= 0.5) == val_labels))
+    val_accuracy = accuracy(val_probabilities, val_labels)
     log.info("validation accuracy %.4f (%d-gram language models)", val_accuracy, p.order)
     MemberScores(data.val_rows, val_labels, val_probabilities).save(args.val_scores)
     model.save(args.model)

@@ -1,5 +1,7 @@
 """Stages train_ngrams and train_ending: NB-weighted logistic regression on binary word n-grams
-(an ensemble member), of whole reviews (params group ngrams) or of their last words (ending)."""
+(an ensemble member), of whole reviews (params group ngrams) or of their last words (ending).
+
+The params group is also the member's name (imdb_sentiment.members: kinds ngrams and ending)."""
 
 import argparse
 import functools
@@ -8,14 +10,12 @@ import time
 
 import numpy as np
 
-from imdb_sentiment.ensemble import MemberScores
-from imdb_sentiment.io import write_json
+from imdb_sentiment.ensemble import MemberScores, accuracy
+from imdb_sentiment.io import PipelineError, write_json
 from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.packed_members import fit_and_score, load_packed_train
-from imdb_sentiment.params import EndingParams, NgramParams, load_params
+from imdb_sentiment.params import EndingParams, NgramParams, group_model, load_params
 from imdb_sentiment.stage import run_stage
-
-GROUPS = {"ngrams": NgramParams, "ending": EndingParams}
 
 
 def main() -> None:
@@ -26,9 +26,12 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="the fitted n-gram model (.npz)")
     parser.add_argument("--val-scores", required=True, help="validation probabilities before any refit (.npz)")
     parser.add_argument("--metrics", required=True)
-    parser.add_argument("--params-group", choices=GROUPS, default="ngrams", help="whose settings: ngrams or ending")
+    parser.add_argument("--params-group", default="ngrams", help="whose settings (an n-gram group): ngrams or ending")
     args = parser.parse_args()
-    p = load_params(GROUPS[args.params_group])
+    group = group_model(args.params_group)
+    if not issubclass(group, NgramParams):
+        raise PipelineError(f"--params-group {args.params_group}: not a group of n-gram model settings")
+    p = load_params(group)
     log = logging.getLogger(f"train_{args.params_group}")  # the stage's name: train_ngrams or train_ending
 
     data = load_packed_train(args.train, args.index, args.vocab)
@@ -38,7 +41,7 @@ def main() -> None:
     started = time.perf_counter()
     model, val_probabilities = fit_and_score(functools.partial(fit_ngram_model, **fit), data, p.refit_full)
     val_labels = data.labels[data.val_rows]
-    val_accuracy = float(np.mean((val_probabilities >= 0.5) == val_labels))
+    val_accuracy = accuracy(val_probabilities, val_labels)
     log.info("validation accuracy %.4f; %d n-grams (1..%d) in the model", val_accuracy, model.weights.size, p.max_n)
     MemberScores(data.val_rows, val_labels, val_probabilities.astype(np.float32)).save(args.val_scores)
     model.save(args.model)

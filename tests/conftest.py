@@ -10,6 +10,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fixture_archive import review_members, write_archive
 
+# Fixtures that run `dvc repro` or start a server: a test that uses one is in the slow tier.
+SLOW_FIXTURES = frozenset({"trained_repo", "served_model", "registered_repo", "served_archive", "team"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`-m "not slow"` is the fast tier: every test that runs `dvc repro` (marker `pipeline`) or
+    starts a server, through a fixture or itself (marker `slow`), is slow."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("pipeline") or uses & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def fixture_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:

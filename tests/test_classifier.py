@@ -5,10 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imdb_sentiment.classifier import Preprocessing, load_ensemble, save_ensemble
+from imdb_sentiment.classifier import load_ensemble, save_ensemble
 from imdb_sentiment.ensemble import Stacker
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.sequences import pack
 from imdb_sentiment.vocab import encode
 

@@ -106,7 +106,7 @@ def test_the_ensemble_is_explained_exactly_and_its_label_words_lead(trained_repo
 
 def train_model(trained_repo: Path, model: str) -> Path:
     """``model`` trained with its own defaults on the fixture split, saved beside the repository."""
-    from imdb_sentiment.models import save_model
+    from imdb_sentiment.model_file import save_model
     from imdb_sentiment.params import TrainParams, parse_group, read_params_file
     from imdb_sentiment.training import train
 

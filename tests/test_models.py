@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from imdb_sentiment.io import PipelineError
+from imdb_sentiment.model_file import load_model, renumber_shared_objects, save_model
 from imdb_sentiment.models import (
     NB_RATIOS,
     HashedNgrams,
@@ -18,9 +19,6 @@ from imdb_sentiment.models import (
     build_model,
     embedding_weights,
     fit_feature_priors,
-    load_model,
-    renumber_shared_objects,
-    save_model,
 )
 from imdb_sentiment.params import TrainParams, parse_group, read_params_file
 
@@ -122,7 +120,8 @@ def test_a_model_saved_in_another_process_has_the_same_bytes(tmp_path: Path) -> 
     """Memory addresses differ between processes; the saved file must not."""
     script = (
         "import sys, numpy as np; from test_models import train_params; "
-        "from imdb_sentiment.models import build_model, save_model; import keras; keras.utils.set_random_seed(0); "
+        "from imdb_sentiment.models import build_model; from imdb_sentiment.model_file import save_model; "
+        "import keras; keras.utils.set_random_seed(0); "
         "m = build_model(train_params('nbsvm'), np.ones((50, 6), np.float32), maxlen=20); save_model(m, sys.argv[1])"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}

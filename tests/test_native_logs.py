@@ -54,7 +54,8 @@ def test_copy_keeps_order_and_drops_only_noise() -> None:
 
 WRITE_NATIVE = f"""
 import os, sys
-import imdb_sentiment  # installs the filter, as every stage and `predict` do
+from imdb_sentiment.native_logs import hide_tensorflow_noise
+hide_tensorflow_noise()  # as every stage (run_stage), `predict` and `serve` (cli.main) do
 os.write(2, {b"".join(NOISE + KEPT[1:3])!r})  # as C++ code writes: straight to fd 2
 print("python stderr line", file=sys.stderr)
 """
@@ -77,12 +78,34 @@ def test_a_users_own_log_level_leaves_tensorflow_output_untouched() -> None:
 
 
 def test_the_last_lines_before_a_crash_still_arrive() -> None:
-    done = run_python("import os, imdb_sentiment; os.write(2, b'F0000 fatal: check failed\\n'); os.abort()")
+    done = run_python(
+        "import os; from imdb_sentiment.native_logs import hide_tensorflow_noise; hide_tensorflow_noise(); "
+        "os.write(2, b'F0000 fatal: check failed\\n'); os.abort()"
+    )
     assert done.returncode != 0
     assert "F0000 fatal: check failed" in done.stderr
 
 
-def test_importing_tensorflow_through_the_package_is_quiet() -> None:
-    done = run_python("import imdb_sentiment.models, tensorflow as tf; tf.constant(1) + 1; print('ok')")
+def test_importing_the_package_changes_nothing_in_the_process() -> None:
+    """No filter process, fd 2 untouched: the entry points install the filter, not the import."""
+    done = run_python(
+        "import os; before = os.fstat(2).st_ino; "
+        "import imdb_sentiment, imdb_sentiment.classifier, imdb_sentiment.predict, imdb_sentiment.explain; "
+        "import imdb_sentiment.native_logs as logs; "
+        "print(os.fstat(2).st_ino == before, logs._installed)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
+
+
+def test_a_stage_is_quiet_with_tensorflow_imported_inside_it() -> None:
+    done = run_python(
+        "from imdb_sentiment.stage import run_stage\n"
+        "def main():\n"
+        "    import imdb_sentiment.models, tensorflow as tf\n"
+        "    tf.constant(1) + 1\n"
+        "    print('ok')\n"
+        "run_stage(main)\n"
+    )
     assert done.returncode == 0 and done.stdout == "ok\n"
     assert "oneDNN" not in done.stderr and "absl" not in done.stderr and "CPU instructions" not in done.stderr

@@ -111,31 +111,38 @@ def test_combine_refuses_members_scored_on_other_reviews(tmp_path: Path) -> None
 
     labels = np.array([0, 1, 0, 1, 1, 0], dtype=np.int8)
     probabilities = np.linspace(0.1, 0.9, 6)
-    MemberScores(np.arange(6), labels, probabilities).save(tmp_path / "keras_val.npz")
-    MemberScores(np.arange(6)[::-1], labels[::-1], probabilities).save(tmp_path / "ngrams_val.npz")
-    for name in ("model.keras", "ngrams.npz"):
+    (tmp_path / "members").mkdir()
+    MemberScores(np.arange(6), labels, probabilities).save(tmp_path / "scores/keras.npz")
+    MemberScores(np.arange(6)[::-1], labels[::-1], probabilities).save(tmp_path / "scores/ngrams.npz")
+    for name in ("model.keras", "members/ngrams.npz"):
         (tmp_path / name).write_bytes(b"member")
     (tmp_path / "vocab.json").write_text(json.dumps({"<PAD>": 0}))
     (tmp_path / "stats.json").write_text(json.dumps({"maxlen": 10}))
     write_params(tmp_path, "ensemble", {"members": ["keras", "ngrams"]})
-    done = run_combine(tmp_path, ["keras", "model.keras", "keras_val.npz"], ["ngrams", "ngrams.npz", "ngrams_val.npz"])
+    done = run_combine(tmp_path)
     assert done.returncode == 1
     assert "validation rows of member 'ngrams' differ from those of 'keras'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "ensemble.zip").exists() and not (tmp_path / "ensemble.json").exists()
 
-    # a member named in ensemble.members but not handed to the stage
+    # a member named in ensemble.members whose stage is not in the pipeline: no model where its kind says
     write_params(tmp_path, "ensemble", {"members": ["keras", "lstm"]})
-    done = run_combine(tmp_path, ["keras", "model.keras", "keras_val.npz"], ["ngrams", "ngrams.npz", "ngrams_val.npz"])
+    done = run_combine(tmp_path)
     assert done.returncode == 1
-    assert "ensemble.members names ['lstm'], but combine was given only ['keras', 'ngrams']" in done.stderr
+    assert "ensemble.members names 'lstm', but members/lstm.keras does not exist" in done.stderr
     assert not (tmp_path / "ensemble.zip").exists()
 
+    # a name that is no member at all
+    write_params(tmp_path, "ensemble", {"members": ["keras", "doc2vec"]})
+    done = run_combine(tmp_path)
+    assert done.returncode == 1
+    assert "ensemble.members: 'doc2vec' is not a member; expected one of keras, ngrams, ending, lm," in done.stderr
+    assert "Traceback" not in done.stderr
 
-def run_combine(cwd: Path, *members: list[str]) -> subprocess.CompletedProcess[str]:
-    member_args = [arg for member in members for arg in ("--member", *member)]
+
+def run_combine(cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_stage(
-        cwd, "combine.py", *member_args,
+        cwd, "combine.py", "--models", "members", "--model", "keras=model.keras", "--scores", "scores",
         "--vocab", "vocab.json", "--stats", "stats.json", "--out", "ensemble.zip", "--metrics", "ensemble.json",
     )  # fmt: skip
 

@@ -1,9 +1,8 @@
-"""IMDB movie-review sentiment pipeline: shared, importable logic for the DVC stages."""
+"""IMDB movie-review sentiment pipeline: shared, importable logic for the DVC stages.
 
-from imdb_sentiment.native_logs import hide_tensorflow_noise
-
-# Before any module of the package imports TensorFlow: its C++ start-up lines would bury the
-# stage logs. Stage scripts therefore reach Keras and TensorFlow only through this package.
-hide_tensorflow_noise()
+Importing it changes nothing in the process: the entry points (stage scripts through
+``stage.run_stage``, the command line, the server) install the TensorFlow log filter
+(``native_logs``) themselves.
+"""
 
 __version__ = "0.1.0"

@@ -213,15 +213,14 @@ def with_movies(
     """Each row's folder ("train/pos") replaced by its review's movie from that folder's urls
     file (None where the file or its line is missing), counted in ``report``."""
     out, train_movies = [], set()
-    for *fields, folder in rows:
+    for split, rating, label, review_id, text, folder in rows:
         movies = movie_lists.get(folder, [])
-        review_id = fields[3]
         movie = movies[review_id] if review_id < len(movies) else None
         if movie is None:
             report.without_movie[folder] += 1
-        elif fields[0] == "train":
+        elif split == "train":
             train_movies.add(movie)
-        out.append((*fields, movie))
+        out.append((split, rating, label, review_id, text, movie))
     report.train_movies = len(train_movies)
     return out
 

@@ -1,7 +1,10 @@
-"""The default model: the ensemble of stage combine, in one self-contained file.
+"""The one classifier type: members, a stacker and the preprocessing they were trained with.
 
-``data/ensemble.zip`` holds everything needed to score raw text: the member models, the
-stacker's weights, the vocabulary and the padding the Keras members were trained with.
+``data/ensemble.zip`` (stage combine) holds everything needed to score raw text: each member's
+own model file, the stacker's weights, the vocabulary and the padding. A lone ``.keras`` file
+from stage train carries its vocabulary and padding too, and loads as a one-member classifier
+whose scores pass through unchanged. ``predict``, ``serve`` and ``explain`` use ``Classifier``
+whichever file it came from.
 """
 
 from __future__ import annotations
@@ -18,102 +21,42 @@ from typing import Any
 import numpy as np
 
 from imdb_sentiment.ensemble import Stacker
-from imdb_sentiment.io import PipelineError, write_zip
-from imdb_sentiment.ngram_lm import ClassLanguageModels
-from imdb_sentiment.ngrams import NgramModel
-from imdb_sentiment.sequences import pack, pad_sequences, unpack
-from imdb_sentiment.text import tokenize
-from imdb_sentiment.vocab import encode
+from imdb_sentiment.io import PipelineError, read_json, write_zip
+from imdb_sentiment.members import KERAS, Member, MemberKind, kind_of, load_member, model_filename
+from imdb_sentiment.params import PadParams, load_params
+from imdb_sentiment.preprocessing import Preprocessing
 
+DEFAULT_MODEL = "data/ensemble.zip"
+DEFAULT_VOCAB = "data/vocab.json"  # for a .keras file that does not carry its vocabulary
+DEFAULT_PARAMS = "params.yaml"  # and its padding
 MANIFEST = "ensemble.json"
-MEMBER_FILES = {
-    "keras": "keras.keras",
-    "ngrams": "ngrams.npz",
-    "ending": "ending.npz",
-    "lm": "lm.npz",
-    "lstm": "lstm.keras",
-}
-# Members that read the packed ids themselves; the others are Keras models of padded reviews.
-PACKED_MEMBERS: dict[str, Any] = {"ngrams": NgramModel, "ending": NgramModel, "lm": ClassLanguageModels}
-FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """How the pipeline turned text into the Keras members' input."""
-
-    vocab: dict[str, int]
-    maxlen: int
-    padding: str
-    truncating: str
-
-    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Tokenized and reindexed, packed as flat ids + offsets."""
-        return pack([encode(tokenize(text), self.vocab) for text in texts])
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"vocab": self.vocab, "maxlen": self.maxlen, "padding": self.padding, "truncating": self.truncating}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Preprocessing:
-        return cls(dict(data["vocab"]), int(data["maxlen"]), data["padding"], data["truncating"])
-
-    def pad(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        return pad_sequences(unpack(ids, offsets), self.maxlen, self.padding, self.truncating)  # type: ignore[arg-type]
-
-
-def keras_probabilities(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
-    """A Keras model's probabilities for padded reviews, in batches (no tf.data, no progress bar).
-
-    predict_on_batch runs Keras' compiled predict step: one review takes 1 ms instead of the
-    10 ms of an eager call, which is what a server's small requests pay.
-    """
-    batches = [np.asarray(model.predict_on_batch(x[i : i + batch_size])).ravel() for i in range(0, len(x), batch_size)]
-    return np.concatenate(batches) if batches else np.zeros(0, dtype=np.float32)
-
-
-def save_ensemble(
-    path: str | os.PathLike[str],
-    stacker: Stacker,
-    member_paths: Mapping[str, str | os.PathLike[str]],
-    preprocessing: Preprocessing,
-) -> None:
-    """One zip: manifest, vocabulary and each member's own file, byte for byte."""
-    entries = {MEMBER_FILES[name]: Path(member_paths[name]).read_bytes() for name in stacker.members}
-    padding = preprocessing.as_dict()
-    vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps maxlen, padding, truncating
-    manifest = {
-        "format": FORMAT_VERSION,
-        "stacker": stacker.as_dict(),
-        "members": {name: MEMBER_FILES[name] for name in stacker.members},
-        **padding,
-    }
-    entries[MANIFEST] = json.dumps(manifest, indent=2).encode()
-    entries["vocab.json"] = json.dumps(vocab, ensure_ascii=False).encode()
-    write_zip(path, entries)
+VOCAB_ENTRY = "vocab.json"
+# 2: each member's kind and file in the manifest; 1: its file only (the kind followed from the name).
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 
 
 @dataclass
-class EnsembleClassifier:
-    """Scores raw text with every member and combines them with the stacker."""
+class Classifier:
+    """Scores raw text with every member and combines them with the stacker (``None``: a lone
+    model, whose probabilities are the classifier's)."""
 
     preprocessing: Preprocessing
-    stacker: Stacker
-    members: dict[str, Any]  # name -> keras.Model, or a PACKED_MEMBERS model
-    batch_size: int = 1024
+    members: dict[str, Member]
+    stacker: Stacker | None
 
     def member_probabilities(self, ids: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
         """Each member's probability for each packed review."""
-        out: dict[str, np.ndarray] = {}
-        for name, model in self.members.items():
-            if name in PACKED_MEMBERS:
-                out[name] = model.predict(ids, offsets)
-            else:
-                out[name] = keras_probabilities(model, self.preprocessing.pad(ids, offsets), self.batch_size)
-        return out
+        return {name: member.probabilities(ids, offsets, self.preprocessing) for name, member in self.members.items()}
+
+    def combine(self, probabilities: Mapping[str, np.ndarray]) -> np.ndarray:
+        if self.stacker is None:
+            (only,) = probabilities.values()
+            return np.asarray(only)
+        return self.stacker.combine(probabilities)
 
     def predict_encoded(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        return self.stacker.combine(self.member_probabilities(ids, offsets))
+        return self.combine(self.member_probabilities(ids, offsets))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Probability that each review is positive."""
@@ -122,32 +65,97 @@ class EnsembleClassifier:
         return self.predict_encoded(*self.preprocessing.encode(texts))
 
     def predict_label(self, texts: Sequence[str], threshold: float = 0.5) -> np.ndarray:
+        """1 for positive, 0 for negative."""
         return (self.predict(texts) >= threshold).astype(np.int8)
 
 
-def load_ensemble(path: str | os.PathLike[str]) -> EnsembleClassifier:
-    """Read the zip; Keras members go through a temporary file, as Keras loads from paths."""
+def save_ensemble(
+    path: str | os.PathLike[str],
+    stacker: Stacker,
+    member_paths: Mapping[str, str | os.PathLike[str]],
+    preprocessing: Preprocessing,
+) -> None:
+    """One zip: manifest (each member's kind and file), vocabulary and each member's own file, byte for byte."""
+    files = {name: model_filename(name) for name in stacker.members}
+    entries = {files[name]: Path(member_paths[name]).read_bytes() for name in stacker.members}
+    padding = preprocessing.as_dict()
+    vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps maxlen, padding, truncating
+    manifest = {
+        "format": FORMAT_VERSION,
+        "stacker": stacker.as_dict(),
+        "members": {name: {"kind": kind_of(name).name, "file": files[name]} for name in stacker.members},
+        **padding,
+    }
+    entries[MANIFEST] = json.dumps(manifest, indent=2).encode()
+    entries[VOCAB_ENTRY] = json.dumps(vocab, ensure_ascii=False).encode()
+    write_zip(path, entries)
+
+
+def _manifest_members(manifest: Mapping[str, Any]) -> dict[str, tuple[MemberKind, str]]:
+    """Each member's kind and file entry, from a manifest of any readable format."""
+    members = {}
+    for name, entry in manifest["members"].items():
+        if isinstance(entry, str):  # format 1
+            members[name] = (kind_of(name), entry)
+        else:
+            members[name] = (kind_of(entry["kind"]), entry["file"])
+    return members
+
+
+def load_ensemble(path: str | os.PathLike[str]) -> Classifier:
+    """Read the zip; each member is loaded by its kind, through a temporary file (Keras loads from paths)."""
     try:
         with zipfile.ZipFile(path) as bundle:
             manifest = json.loads(bundle.read(MANIFEST))
-            vocab = json.loads(bundle.read("vocab.json"))
-            files = {name: bundle.read(file) for name, file in manifest["members"].items()}
+            vocab = json.loads(bundle.read(VOCAB_ENTRY))
+            members = _manifest_members(manifest)
+            files = {name: bundle.read(file) for name, (_, file) in members.items()}
     except FileNotFoundError:
         raise PipelineError(f"no trained model at {path}: run `dvc repro` (or `dvc pull`) first") from None
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise PipelineError(f"{path}: not an ensemble model file ({exc})") from None
-    if manifest.get("format") != FORMAT_VERSION:
-        raise PipelineError(f"{path}: ensemble format {manifest.get('format')!r}, expected {FORMAT_VERSION}")
-    members: dict[str, Any] = {}
+    if manifest.get("format") not in READABLE_FORMATS:
+        raise PipelineError(f"{path}: ensemble format {manifest.get('format')!r}, expected one of {READABLE_FORMATS}")
+    loaded: dict[str, Member] = {}
     with tempfile.TemporaryDirectory(prefix="imdb-ensemble-") as tmp:
-        for name, data in files.items():
-            member_path = Path(tmp) / MEMBER_FILES[name]
-            member_path.write_bytes(data)
-            if name in PACKED_MEMBERS:
-                members[name] = PACKED_MEMBERS[name].load(member_path)
-            else:
-                from imdb_sentiment.models import load_model  # imports Keras: only when needed
-
-                members[name] = load_model(member_path)
+        for name, (kind, file) in members.items():
+            member_path = Path(tmp) / file
+            member_path.write_bytes(files[name])
+            loaded[name] = load_member(name, kind, member_path)
     preprocessing = Preprocessing.from_dict({**manifest, "vocab": vocab})
-    return EnsembleClassifier(preprocessing, Stacker.from_dict(manifest["stacker"]), members)
+    return Classifier(preprocessing, loaded, Stacker.from_dict(manifest["stacker"]))
+
+
+def load_keras_classifier(
+    path: str | os.PathLike[str],
+    vocab_path: str | os.PathLike[str] = DEFAULT_VOCAB,
+    params_path: str | os.PathLike[str] = DEFAULT_PARAMS,
+) -> Classifier:
+    """A lone .keras model as a one-member classifier, with the vocabulary and padding it carries
+    (for an older .keras without them: ``vocab_path`` and the padding in ``params_path``)."""
+    from imdb_sentiment.model_file import carried_preprocessing
+
+    member = load_member(KERAS.name, KERAS, path)
+    carried = carried_preprocessing(path)
+    if carried is not None:
+        preprocessing = Preprocessing.from_dict(carried)
+    else:  # a .keras file from before models carried their preprocessing
+        pad = load_params(PadParams, params_path)
+        preprocessing = Preprocessing(
+            read_json(vocab_path), int(member.model.input_shape[1]), pad.padding, pad.truncating
+        )
+    return Classifier(preprocessing, {KERAS.name: member}, stacker=None)
+
+
+def load_classifier(
+    path: str | os.PathLike[str] = DEFAULT_MODEL,
+    *,
+    vocab_path: str | os.PathLike[str] = DEFAULT_VOCAB,
+    params_path: str | os.PathLike[str] = DEFAULT_PARAMS,
+) -> Classifier:
+    """The ensemble (.zip) or a lone Keras model (.keras), as a ``Classifier``."""
+    if not Path(path).is_file():
+        raise PipelineError(f"no trained model at {path}: run `dvc repro` (or `dvc pull`) first")
+    if str(path).endswith(".zip"):
+        return load_ensemble(path)
+    return load_keras_classifier(path, vocab_path, params_path)

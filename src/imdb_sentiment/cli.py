@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from imdb_sentiment.io import PipelineError, atomic_output
-from imdb_sentiment.predict import label_of
+from imdb_sentiment.native_logs import hide_tensorflow_noise
+from imdb_sentiment.predict import DEFAULT_MODEL, DEFAULT_PARAMS, DEFAULT_VOCAB, Classifier, label_of
 
 
 def terms_cell(terms: list[dict[str, Any]]) -> str:
@@ -115,7 +116,7 @@ def serve_command(args: argparse.Namespace) -> None:
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
 
 
-def load_chosen_classifier(args: argparse.Namespace) -> Any:
+def load_chosen_classifier(args: argparse.Namespace) -> Classifier:
     """--model (and for a .keras model --vocab, --params) from the workspace, or at --rev, or the
     version in registry stage --stage."""
     from imdb_sentiment.predict import load_classifier, load_classifier_at_revision, load_classifier_in_stage
@@ -134,9 +135,9 @@ def report_command(args: argparse.Namespace) -> None:
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="data/ensemble.zip", help="the ensemble (.zip) or a Keras model (.keras)")
-    parser.add_argument("--vocab", default="data/vocab.json", help="for a .keras model only")
-    parser.add_argument("--params", default="params.yaml", help="padding for a .keras model only")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the ensemble (.zip) or a Keras model (.keras)")
+    parser.add_argument("--vocab", default=DEFAULT_VOCAB, help="for a .keras model without its vocabulary only")
+    parser.add_argument("--params", default=DEFAULT_PARAMS, help="padding for a .keras model without it only")
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--rev",
@@ -153,6 +154,7 @@ def positive_int(value: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    hide_tensorflow_noise()  # before anything imports TensorFlow: its C++ start-up lines would bury ours
     parser = argparse.ArgumentParser(prog="python -m imdb_sentiment", description="IMDB sentiment tools")
     commands = parser.add_subparsers(dest="command", required=True)
     predict = commands.add_parser("predict", help="score reviews with the trained model")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,8 +96,8 @@ class Stacker:
         return {"members": list(self.members), "weights": list(self.weights), "bias": self.bias}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> Stacker:
-        return cls(tuple(data["members"]), tuple(float(w) for w in data["weights"]), float(data["bias"]))  # type: ignore[arg-type]
+    def from_dict(cls, data: Mapping[str, Any]) -> Stacker:
+        return cls(tuple(data["members"]), tuple(float(w) for w in data["weights"]), float(data["bias"]))
 
 
 def fit_stacker(members: Mapping[str, MemberScores], c: float) -> Stacker:

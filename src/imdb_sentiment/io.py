@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-# A fixed timestamp inside .npz archives: numpy's own savez stamps the current time, which
-# would make identical arrays differ byte for byte between two runs.
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# A fixed timestamp inside every zip the project writes (.npz, .zip, .keras): numpy's savez and
+# Keras stamp the current time, which would make identical contents differ byte for byte.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # The random part of a name made by Python's tempfile module (mkstemp, NamedTemporaryFile).
 TEMPFILE_RANDOM_PART = "[a-z0-9_]{8}"
 
@@ -101,7 +101,7 @@ def write_zip(path: str | os.PathLike[str], entries: Mapping[str, bytes]) -> Non
     """An uncompressed zip, entries in name order with a fixed timestamp: bytes depend on content only."""
     with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(entries):
-            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_EPOCH), entries[name])
+            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_EPOCH), entries[name])
 
 
 def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:

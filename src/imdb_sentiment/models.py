@@ -1,23 +1,20 @@
 """Keras models: the tutorial's three (lstm, cnn, gmp) and the accuracy-oriented ones.
 
 Every model reads padded token ids and starts from an ``embedding`` layer whose weights are
-set from the embedding matrix of the build_embedding stage.
+set from the embedding matrix of the build_embedding stage. The deterministic .keras file
+(saving, loading) is ``model_file``'s.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import keras
 import numpy as np
 from keras import layers, ops
 
-from imdb_sentiment.io import PipelineError, atomic_output
+from imdb_sentiment.io import PipelineError
 from imdb_sentiment.params import TrainParams
 
 # Layer names that other code looks layers up by (feature priors, explanations).
@@ -229,62 +226,3 @@ def fit_feature_priors(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_s
     ratios = np.log(counts[1] / counts[1].sum()) - np.log(counts[0] / counts[0].sum())
     ratios[0] = 0.0  # id 0 is padding or a repeat: it must not count
     model.get_layer(NB_RATIOS).set_weights([ratios.astype(np.float32)[:, None]])
-
-
-def load_model(path: str | os.PathLike[str]) -> keras.Model:
-    """A trained model from a .keras file (this module registers its custom layers)."""
-    try:
-        return keras.saving.load_model(path)
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"cannot load the model {path}: {exc}. Run `dvc repro` to train it.") from exc
-
-
-# Keras stamps each .keras file with the time of saving (in metadata.json and a zip entry) and
-# numbers shared objects by their memory address (config.json), so the same weights would give a
-# new file, and a new dvc.lock hash, on every run.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-FIXED_SAVE_DATE = "1980-01-01@00:00:00"
-SHARED_OBJECT_ID = "shared_object_id"
-
-
-def renumber_shared_objects(config: Any, numbers: dict[Any, int] | None = None) -> Any:
-    """``config`` with each distinct shared_object_id (an id() of the saving process) replaced
-    by 1, 2, ... in order of appearance: the same sharing, independent of memory addresses."""
-    numbers = {} if numbers is None else numbers
-    if isinstance(config, dict):
-        return {
-            key: numbers.setdefault(value, len(numbers) + 1)
-            if key == SHARED_OBJECT_ID
-            else renumber_shared_objects(value, numbers)
-            for key, value in config.items()
-        }
-    if isinstance(config, list):
-        return [renumber_shared_objects(value, numbers) for value in config]
-    return config
-
-
-# An extra file in the .keras zip (Keras ignores it): what scoring raw text needs besides the model,
-# so that the one file is enough (imdb_sentiment.predict.load_classifier reads it).
-PREPROCESSING_ENTRY = "imdb_sentiment_preprocessing.json"
-
-
-def save_model(model: keras.Model, path: str | os.PathLike[str], preprocessing: dict[str, Any] | None = None) -> None:
-    """Save as .keras, atomically, with fixed timestamps: the same weights give the same bytes.
-    ``preprocessing`` (vocabulary, maxlen, padding, truncating) goes in as PREPROCESSING_ENTRY."""
-    with atomic_output(path) as tmp:
-        model.save(tmp)
-        with zipfile.ZipFile(tmp) as saved:
-            members = [(info, saved.read(info)) for info in saved.infolist()]
-        with zipfile.ZipFile(tmp, "w") as fixed:
-            for info, data in members:
-                if info.filename == "metadata.json":
-                    data = json.dumps({**json.loads(data), "date_saved": FIXED_SAVE_DATE}).encode()
-                elif info.filename == "config.json":
-                    data = json.dumps(renumber_shared_objects(json.loads(data))).encode()
-                entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-                entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
-                fixed.writestr(entry, data)
-            if preprocessing is not None:
-                entry = zipfile.ZipInfo(PREPROCESSING_ENTRY, date_time=ZIP_EPOCH)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                fixed.writestr(entry, json.dumps(preprocessing, ensure_ascii=False, sort_keys=True).encode())

@@ -1,6 +1,6 @@
-"""What the stages of the members that read packed reviews (train_ngrams, train_lm) share:
-reading the encoded train reviews with their split, then fitting on the train split, scoring
-the validation reviews, and refitting on both."""
+"""What the stages of the members that read packed reviews share (train_ngrams and train_ending,
+and train_lm where a pipeline adds it): reading the encoded train reviews with their split, then
+fitting on the train split, scoring the validation reviews, and refitting on both."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,6 +19,9 @@ PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 Fraction = Annotated[float, Field(ge=0, lt=1)]
 Side = Literal["pre", "post"]
+# The Keras architectures of stage train (train.model); models.BUILDERS builds each.
+KerasModel = Literal["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
+KERAS_MODELS: tuple[str, ...] = get_args(KerasModel)
 
 
 class _Group(BaseModel):
@@ -131,7 +134,7 @@ class NbsvmParams(ModelTraining):
 
 class TrainParams(_Group):
     group: ClassVar[str] = "train"
-    model: Literal["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
+    model: KerasModel
     epochs: PositiveInt  # at most; early stopping picks the epoch count
     trainable_embedding: bool
     early_stopping: Annotated[int, Field(ge=0)]
@@ -187,9 +190,9 @@ class LanguageModelParams(_Group):
 
 class EnsembleParams(_Group):
     group: ClassVar[str] = "ensemble"
-    # keras = stage train's model (train.model); ngrams, ending = stages train_ngrams, train_ending;
-    # lm, lstm = the stages train_lm, train_lstm of README "Adding a member"
-    members: Annotated[list[Literal["keras", "ngrams", "ending", "lm", "lstm"]], Field(min_length=1)]
+    # Member names, each a kind of imdb_sentiment.members (which checks them): keras = stage train's
+    # model (train.model), ngrams, ending, lm, or a Keras architecture of train.model trained by its own stage
+    members: Annotated[list[str], Field(min_length=1)]
     C: PositiveFloat  # inverse L2 strength of the stacker
     cv_folds: Annotated[int, Field(ge=2)]  # folds within validation for the ensemble's own accuracy
 
@@ -207,6 +210,19 @@ class ExportParams(_Group):
 
 
 G = TypeVar("G", bound=_Group)
+
+
+def group_model(group: str) -> type[_Group]:
+    """The model of the params.yaml group named ``group`` (e.g. 'ending' -> EndingParams)."""
+    found, pending = {}, list(_Group.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.group:
+            found[model.group] = model
+    if group not in found:
+        raise PipelineError(f"no parameter group {group!r} in params.yaml's schema (known: {', '.join(sorted(found))})")
+    return found[group]
 
 
 def read_params_file(path: str | os.PathLike[str] = "params.yaml") -> dict[str, Any]:

@@ -45,7 +45,8 @@ def spread(features: Iterable[Feature], n_positions: int) -> tuple[dict[Term, fl
 
 def combine(members: Iterable[tuple[float, Attribution]], bias: float, method: str) -> Attribution:
     """Sum of the members' attributions, each times its weight, plus ``bias``."""
-    base, positions, terms = bias, None, defaultdict(float)
+    base, positions = bias, None
+    terms: defaultdict[tuple[str, ...], float] = defaultdict(float)
     for weight, attribution in members:
         base += weight * attribution.base
         scaled = weight * attribution.positions

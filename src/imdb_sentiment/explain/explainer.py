@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from imdb_sentiment.classifier import EnsembleClassifier
+from imdb_sentiment.classifier import Classifier
 from imdb_sentiment.explain.attribution import Attribution, combine, top_terms
 from imdb_sentiment.explain.methods import member_explainer
 from imdb_sentiment.explain.tokens import token_spans
@@ -52,21 +52,18 @@ class Explanation:
 class Explainer:
     """Built once per classifier (it copies the weights it needs), then used for any text."""
 
-    def __init__(self, classifier: Any) -> None:
+    def __init__(self, classifier: Classifier) -> None:
         self.classifier = classifier
         self.preprocessing = classifier.preprocessing
         self.words = words_by_index(self.preprocessing.vocab)
-        if isinstance(classifier, EnsembleClassifier):
-            self.members = {name: member_explainer(model) for name, model in classifier.members.items()}
-            self.stacker = classifier.stacker
-        else:
-            self.members = {"keras": member_explainer(classifier.model)}
-            self.stacker = None
+        self.members = {name: member_explainer(member) for name, member in classifier.members.items()}
+        self.stacker = classifier.stacker
 
     @property
     def method(self) -> str:
-        if self.stacker is None:
-            return self.members["keras"].method
+        if self.stacker is None:  # a lone model: its own method
+            (only,) = self.members.values()
+            return only.method
         parts = "; ".join(f"{name}: {explainer.method}" for name, explainer in self.members.items())
         return f"ensemble: each member's contributions x its stacker weight ({parts})"
 
@@ -76,14 +73,15 @@ class Explainer:
             name: explainer.attribute(ids, self.preprocessing, self.words) for name, explainer in self.members.items()
         }
         if self.stacker is None:
-            return parts["keras"]
+            (only,) = parts.values()
+            return only
         weighted = [
             (weight, parts[name]) for name, weight in zip(self.stacker.members, self.stacker.weights, strict=True)
         ]
         return combine(weighted, self.stacker.bias, self.method)
 
     def explain(self, texts: Sequence[str], top_k: int = 10) -> list[Explanation]:
-        probabilities = self.classifier.predict(list(texts)) if texts else []
+        probabilities = self.classifier.predict(list(texts)) if texts else np.zeros(0)
         out = []
         for text, probability in zip(texts, probabilities, strict=True):
             attribution = self.attribute(text)
@@ -104,6 +102,6 @@ class Explainer:
         return out
 
 
-def explain_texts(classifier: Any, texts: Sequence[str], top_k: int = 10) -> list[Explanation]:
+def explain_texts(classifier: Classifier, texts: Sequence[str], top_k: int = 10) -> list[Explanation]:
     """Explanations of ``classifier``'s scores for ``texts`` (build an ``Explainer`` to reuse)."""
     return Explainer(classifier).explain(texts, top_k)

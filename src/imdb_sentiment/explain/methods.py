@@ -18,18 +18,18 @@ padding); positions count from that ``<BOS>`` as 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import keras
 import numpy as np
 
-from imdb_sentiment.classifier import Preprocessing
 from imdb_sentiment.explain.attribution import Attribution, Feature, spread, term_text
+from imdb_sentiment.members import Member
 from imdb_sentiment.models import EMBEDDING_LAYER, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER, OUTPUT_LAYER
 from imdb_sentiment.ngram_lm import ClassLanguageModels
 from imdb_sentiment.ngrams import NgramModel, ngram_keys
-from imdb_sentiment.sequences import pad_sequences
+from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.vocab import BOS_ID, PAD_ID
 
 NGRAM_METHOD = "exact: each present n-gram's weight (NB log-count ratio x learned coefficient)"
@@ -40,14 +40,17 @@ IG_STEPS = 32
 IG_METHOD = f"integrated gradients: each word vector's, from an all-<PAD> review in {IG_STEPS} steps"
 
 
-def padded(sequences: Sequence[np.ndarray], preprocessing: Preprocessing) -> np.ndarray:
-    """Id sequences padded and truncated as the model's inputs were."""
-    return pad_sequences(sequences, preprocessing.maxlen, preprocessing.padding, preprocessing.truncating)
-
-
 def padded_positions(n_ids: int, preprocessing: Preprocessing) -> np.ndarray:
     """For each padded slot, the review position it holds (-1 for padding)."""
-    return padded([np.arange(1, n_ids + 1)], preprocessing)[0] - 1
+    return preprocessing.pad_sequences([np.arange(1, n_ids + 1)])[0] - 1
+
+
+class MemberExplainer(Protocol):
+    """What the ensemble's explainer asks of each member's."""
+
+    method: str
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution: ...
 
 
 class NgramExplainer:
@@ -135,7 +138,7 @@ class NbsvmExplainer(KerasExplainer):
         return count * self.word_scores[feature] / n_words if feature < self.word_scores.size else 0.0
 
     def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
-        row = padded([ids], preprocessing)[0]
+        row = preprocessing.pad_sequences([ids])[0]
         positions = padded_positions(ids.size, preprocessing)
         present = np.flatnonzero(row != PAD_ID)
         occurrences: dict[int, list[tuple[int, int]]] = {}  # feature id -> (start slot, n) of each
@@ -171,7 +174,7 @@ class OcclusionExplainer(KerasExplainer):
         distinct = np.unique(ids[seen])
         distinct = distinct[distinct != BOS_ID]
         variants = [ids] + [ids[ids != word] for word in distinct]
-        log_odds = self.log_odds(padded(variants, preprocessing))
+        log_odds = self.log_odds(preprocessing.pad_sequences(variants))
         drops = log_odds[0] - log_odds[1:]
         features = [
             (float(drop), term_text([word], words), [(int(p), 1) for p in seen[ids[seen] == word]])
@@ -197,7 +200,7 @@ class IntegratedGradientsExplainer(KerasExplainer):
     def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
         import tensorflow as tf
 
-        row = padded([ids], preprocessing)[0]
+        row = preprocessing.pad_sequences([ids])[0]
         review, baseline = self.vectors[row], self.vectors[np.zeros_like(row)]
         alphas = (np.arange(IG_STEPS, dtype=np.float32) + 0.5) / IG_STEPS
         path = tf.constant(baseline[None] + alphas[:, None, None] * (review - baseline)[None])
@@ -217,14 +220,18 @@ class IntegratedGradientsExplainer(KerasExplainer):
         return Attribution(total - spread_positions.sum(), terms, spread_positions, self.method)
 
 
-def member_explainer(model: Any) -> NgramExplainer | LanguageModelExplainer | NbsvmExplainer | KerasExplainer:
-    if isinstance(model, NgramModel):
-        return NgramExplainer(model)
-    if isinstance(model, ClassLanguageModels):
-        return LanguageModelExplainer(model)
+def keras_explainer(model: Any) -> KerasExplainer:
+    """The exact method for the NBSVM, integrated gradients where the layers after the embedding
+    read nothing else, occlusion for the rest."""
     if NB_RATIOS in {layer.name for layer in model.layers}:
         return NbsvmExplainer(model)
     try:
         return IntegratedGradientsExplainer(model)
     except ValueError:
         return OcclusionExplainer(model)
+
+
+def member_explainer(member: Member) -> MemberExplainer:
+    """The explainer the member registry names for the member's kind."""
+    factory: Callable[[Any], MemberExplainer] = globals()[member.kind.explainer]
+    return factory(member.model)

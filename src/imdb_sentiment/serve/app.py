@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_
 from starlette.exceptions import HTTPException
 
 from imdb_sentiment import __version__
+from imdb_sentiment.classifier import Classifier
 from imdb_sentiment.explain.explainer import Explainer
 from imdb_sentiment.predict import label_of
 from imdb_sentiment.serve.limits import MAX_BODY_BYTES, MAX_EXPLAINED_TEXTS, MAX_TEXT_CHARS, MAX_TEXTS, BodySizeLimit
@@ -104,7 +105,7 @@ def http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(classifier: Any, model_name: str) -> FastAPI:
+def create_app(classifier: Classifier, model_name: str) -> FastAPI:
     """The API around a loaded classifier (``load_classifier``'s result)."""
     explainer = Explainer(classifier)
     # One request at a time through the model: TensorFlow already uses both cores for one batch,
@@ -136,7 +137,11 @@ def create_app(classifier: Any, model_name: str) -> FastAPI:
             if request.explain:
                 explanations = explainer.explain(request.texts, request.top)
                 predictions = [
-                    Prediction(probability=e.probability, label=label_of(e.probability), explanation=e.as_dict())
+                    Prediction(
+                        probability=e.probability,
+                        label=label_of(e.probability),
+                        explanation=Explanation.model_validate(e.as_dict()),
+                    )
                     for e in explanations
                 ]
             else:

@@ -1,0 +1,160 @@
+"""The member registry: every kind of ensemble member, defined once.
+
+A kind says how its members are trained (the stage script and its params group), saved (the
+file suffix of the model a member stage writes), loaded, scored (from packed reviews) and
+explained (the explainer class of ``imdb_sentiment.explain.methods`` named here, which the
+explainer looks up: scoring never imports explanation code).
+
+``ensemble.members`` names members. A name is a kind's name (``keras``: stage train's model of
+``train.model``; ``ngrams``; ``ending``; ``lm``) or a Keras architecture of ``train.model``
+(``lstm``, ``cnn``, ...), a Keras member trained by a stage of its own. Every member's stage
+writes its model to ``data/members/<name><suffix>`` (stage train: ``data/model.keras``) and its
+validation scores to ``data/val_scores/<name>.npz``, which is how stage combine finds them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from imdb_sentiment.io import PipelineError
+from imdb_sentiment.ngram_lm import ClassLanguageModels
+from imdb_sentiment.ngrams import NgramModel
+from imdb_sentiment.params import KERAS_MODELS
+from imdb_sentiment.preprocessing import Preprocessing
+
+# Rows per call into a Keras model; the packed members score all rows at once.
+KERAS_BATCH = 1024
+
+
+class PackedModel(Protocol):
+    """A member model that reads packed reviews (flat ids + offsets) itself."""
+
+    def predict(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray: ...
+
+
+def keras_probabilities(model: Any, x: np.ndarray, batch_size: int = KERAS_BATCH) -> np.ndarray:
+    """A Keras model's probabilities for padded reviews, in batches (no tf.data, no progress bar).
+
+    predict_on_batch runs Keras' compiled predict step: one review takes 1 ms instead of the
+    10 ms of an eager call, which is what a server's small requests pay.
+    """
+    batches = [np.asarray(model.predict_on_batch(x[i : i + batch_size])).ravel() for i in range(0, len(x), batch_size)]
+    return np.concatenate(batches) if batches else np.zeros(0, dtype=np.float32)
+
+
+def _load_keras(path: str | os.PathLike[str]) -> Any:
+    from imdb_sentiment.model_file import load_model  # imports Keras: only when a Keras member is loaded
+
+    return load_model(path)
+
+
+def _score_keras(model: Any, ids: np.ndarray, offsets: np.ndarray, preprocessing: Preprocessing) -> np.ndarray:
+    return keras_probabilities(model, preprocessing.pad(ids, offsets))
+
+
+def _score_packed(model: PackedModel, ids: np.ndarray, offsets: np.ndarray, preprocessing: Preprocessing) -> np.ndarray:
+    return model.predict(ids, offsets)
+
+
+@dataclass(frozen=True)
+class MemberKind:
+    name: str
+    description: str
+    stage: str  # the script that trains it
+    params_group: str  # its settings in params.yaml (a Keras member: train.<its architecture>)
+    suffix: str  # of its model file
+    load: Callable[[str | os.PathLike[str]], Any]
+    score: Callable[[Any, np.ndarray, np.ndarray, Preprocessing], np.ndarray]  # (model, ids, offsets, ...) -> p
+    explainer: str  # its class (or factory) in imdb_sentiment.explain.methods
+
+
+KERAS = MemberKind(
+    "keras",
+    "a Keras model of train.model, reading padded ids",
+    "stages/train.py",
+    "train",
+    ".keras",
+    _load_keras,
+    _score_keras,
+    "keras_explainer",
+)
+NGRAMS = MemberKind(
+    "ngrams",
+    "NB-weighted logistic regression on binary word 1..3-grams",
+    "stages/train_ngrams.py",
+    "ngrams",
+    ".npz",
+    NgramModel.load,
+    _score_packed,
+    "NgramExplainer",
+)
+ENDING = MemberKind(
+    "ending",
+    "the n-gram model on each review's last words",
+    "stages/train_ngrams.py",
+    "ending",
+    ".npz",
+    NgramModel.load,
+    _score_packed,
+    "NgramExplainer",
+)
+LANGUAGE_MODEL = MemberKind(
+    "lm",
+    "one n-gram language model per class, scored by their likelihood ratio",
+    "stages/train_lm.py",
+    "lm",
+    ".npz",
+    ClassLanguageModels.load,
+    _score_packed,
+    "LanguageModelExplainer",
+)
+KINDS: dict[str, MemberKind] = {kind.name: kind for kind in (KERAS, NGRAMS, ENDING, LANGUAGE_MODEL)}
+
+
+def member_names() -> tuple[str, ...]:
+    """Every name ``ensemble.members`` accepts."""
+    return (*KINDS, *(model for model in KERAS_MODELS if model not in KINDS))
+
+
+def kind_of(member: str) -> MemberKind:
+    """The kind of the member named ``member`` in ensemble.members."""
+    if member in KINDS:
+        return KINDS[member]
+    if member in KERAS_MODELS:
+        return KERAS
+    raise PipelineError(
+        f"ensemble.members: {member!r} is not a member; expected one of {', '.join(member_names())} "
+        "(keras = stage train's train.model; the other Keras architectures need a stage of their own)"
+    )
+
+
+def check_members(members: Sequence[str]) -> dict[str, MemberKind]:
+    """Each named member's kind, in order; the first unknown name is an error naming it."""
+    return {name: kind_of(name) for name in members}
+
+
+def model_filename(member: str) -> str:
+    """The file name of a member's model: data/members/<name><suffix>, and its entry in the ensemble."""
+    return f"{member}{kind_of(member).suffix}"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A loaded member: its name in the ensemble, its kind and its model."""
+
+    name: str
+    kind: MemberKind
+    model: Any
+
+    def probabilities(self, ids: np.ndarray, offsets: np.ndarray, preprocessing: Preprocessing) -> np.ndarray:
+        """Probability that each packed review is positive."""
+        return self.kind.score(self.model, ids, offsets, preprocessing)
+
+
+def load_member(name: str, kind: MemberKind, path: str | os.PathLike[str]) -> Member:
+    return Member(name, kind, kind.load(path))
