@@ -17,12 +17,12 @@ from imdb_sentiment.params import (
 )
 
 REPO = Path(__file__).parents[1]
-sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "studies"))
 
 from experiments import exp_command, findings  # noqa: E402
 
 SPECS = {
-    definitions: yaml.safe_load((REPO / "bench" / definitions).read_text())
+    definitions: yaml.safe_load((REPO / "studies" / definitions).read_text())
     for definitions in ("tutorial_experiments.yaml", "model_selection.yaml", "model_defaults_selection.yaml")
 }
 
