@@ -1,12 +1,13 @@
 """Ensemble candidates on the validation split only, from the pipeline's own outputs.
 
-    uv run python bench/ensemble_candidates.py   # after `dvc repro`
+    uv run python studies/ensemble_candidates.py   # after `dvc repro`
 
 Each candidate member is fitted on the train split (data/split/index.npz) and scores the
 validation reviews; every subset of members (stage train's Keras model always in, one variant
 per family) is then stacked as stage combine does, its accuracy cross-validated within
-validation. Test reviews are never read. Results, with each candidate's fitting seconds, go to
-the "ensemble" section of metrics/model_selection.json.
+validation (studies/judge.py: the stacker's settings are params.yaml's `ensemble.C` and
+`ensemble.cv_folds`). Test reviews are never read. Results, with each candidate's fitting
+seconds, go to metrics/studies/ensemble_candidates.json.
 
 Keras models as members (--only keras-members) need a stricter protocol: early stopping picks
 their epoch on validation, so their validation scores flatter them as the stacker's inputs.
@@ -16,33 +17,34 @@ stackers are cross-validated on half B alone; each candidate's gain over the def
 with its paired standard error. A member joins the default only with a gain of more than two
 standard errors: each costs cold-run seconds and scoring speed.
 
-    uv run python bench/ensemble_candidates.py [--only stacking|keras-members|language-models]
+    uv run python studies/ensemble_candidates.py [--only stacking|keras-members|language-models]
 
 (--only language-models: the lm candidates alone, each one's gain over keras + ngrams-3; seconds.)
+Each part is rerun separately: --only keeps the other parts' record in that file.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from judge import Judge, accuracy, read_record, write_record
 
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
-from imdb_sentiment.ensemble import MemberScores, cross_validated_accuracy, cross_validated_correct, paired_gain
+from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.params import SplitParams, TrainParams, load_params
 from imdb_sentiment.sequences import select_rows
-from imdb_sentiment.params import EnsembleParams, SplitParams, TrainParams, load_params
 from imdb_sentiment.text import tokenize
 
 REPO = Path(__file__).resolve().parents[1]
-CV = {"c": 1.0, "folds": 10, "seed": 0}
+STUDY = "ensemble_candidates"  # its record: metrics/studies/ensemble_candidates.json
 NGRAM_VARIANTS = {  # name: (max_n, min_df, C); the default is ngrams-3
     "ngrams-3": (3, 2, 1.0),
     "ngrams-2": (2, 2, 1.0),
@@ -60,7 +62,7 @@ DOC2VEC = {
 # usual value, not tuned).
 LM_VARIANTS = {"lm-3": (3, 0.75), "lm-2": (2, 0.75)}
 # Keras models of stage train as further members, each with its own settings from params.yaml
-# (chosen on validation: metrics/model_selection.json "model_defaults"), no refit. cnn_wide is
+# (chosen on validation: metrics/studies/training_candidates.json), no refit. cnn_wide is
 # left out: 736 s for one fit, more than the cold-run budget leaves.
 KERAS_MODELS = ("lstm", "gmp", "cnn", "fasttext")
 HALF_SEED = 0  # which validation reviews form half A
@@ -120,10 +122,10 @@ def doc2vec_candidates(split: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarr
     return out
 
 
-def keras_member_candidates(pipeline: dict[str, MemberScores], members: list[str]) -> dict:
+def keras_member_candidates(judge: Judge, pipeline: dict[str, MemberScores]) -> dict:
     """Each Keras model early-stopped on validation half A; stackers cross-validated on half B.
 
-    The base is the default ensemble (`members`): its Keras model is refitted here like the
+    The base is the default ensemble (`judge.members`): its Keras model is refitted here like the
     candidates, the other members keep the pipeline's own validation scores."""
     from imdb_sentiment.training import train  # imports TensorFlow
 
@@ -153,47 +155,43 @@ def keras_member_candidates(pipeline: dict[str, MemberScores], members: list[str
         print(f"{name}: best epoch {result.best_epoch} on half A, {seconds[name]:.0f} s", flush=True)
 
     def correct(names: tuple[str, ...]) -> np.ndarray:
-        return cross_validated_correct({name: b_scores[name] for name in names}, CV["c"], CV["folds"], CV["seed"])
+        return judge.correct({name: b_scores[name] for name in names})
 
-    base = tuple(members)
+    base = judge.members
     baseline = correct(base)
     candidates = {}
     for name in KERAS_MODELS:
-        gain, se = paired_gain(correct((*base, name)), baseline)
-        alone = float(np.mean((b_scores[name].probabilities >= 0.5) == labels[half_b]))
+        gain = judge.gain(correct((*base, name)), baseline)
         candidates[name] = {
-            "val_accuracy_half_b": round(alone, 4),
-            "stacked_val_accuracy_half_b": round(float(baseline.mean()) + gain, 4),
-            "gain_points": round(100 * gain, 2),
-            "standard_error_points": round(100 * se, 2),
+            "val_accuracy_half_b": accuracy(b_scores[name].probabilities, labels[half_b]),
+            "stacked_val_accuracy_half_b": round(float(baseline.mean()) + gain.gain, 4),
+            **gain.points(),
             "seconds": seconds[name],
         }
     return {
-        "protocol": "early stopping on validation half A; 10-fold CV of the stacker on half B",
+        "protocol": f"early stopping on validation half A; {judge.folds}-fold CV of the stacker on half B",
         "half_b_reviews": int(half_b.size),
         "baseline": {" + ".join(base): round(float(baseline.mean()), 4), "keras_seconds": seconds["keras"]},
         "candidates": candidates,
     }
 
 
-def language_model_gains(split: dict[str, np.ndarray], pipeline: dict[str, MemberScores]) -> dict:
+def language_model_gains(judge: Judge, split: dict[str, np.ndarray], pipeline: dict[str, MemberScores]) -> dict:
     """Each lm candidate alone and its paired gain over the pipeline's keras + ngrams, on validation."""
     labels = pipeline["keras"].labels
-    without = cross_validated_correct(pipeline, **CV)
+    without = judge.correct(pipeline)
     out = {}
     for name, (probabilities, seconds) in lm_candidates(split).items():
         member = MemberScores(split["val"], labels, probabilities)
-        gain, se = paired_gain(cross_validated_correct(pipeline | {name: member}, **CV), without)
         out[name] = {
-            "val_accuracy": round(float(np.mean((probabilities >= 0.5) == labels)), 4),
+            "val_accuracy": accuracy(probabilities, labels),
             "seconds": round(seconds, 1),
-            "gain_points": round(100 * gain, 2),
-            "standard_error_points": round(100 * se, 2),
+            **judge.gain(pipeline | {name: member}, without).points(),
         }
     return out
 
 
-def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, MemberScores]) -> dict:
+def stacking_candidates(judge: Judge, split: dict[str, np.ndarray], pipeline: dict[str, MemberScores]) -> dict:
     labels = pipeline["keras"].labels
     run = read_json(REPO / "metrics/run.json")
     scores = {"keras": (pipeline["keras"].probabilities, run["stages"]["train"]["seconds"])}
@@ -202,7 +200,7 @@ def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, Member
     scores |= doc2vec_candidates(split)
     members = {name: MemberScores(split["val"], labels, p) for name, (p, _) in scores.items()}
     candidates = {
-        name: {"val_accuracy": round(float(np.mean((p >= 0.5) == labels)), 4), "seconds": round(seconds, 1)}
+        name: {"val_accuracy": accuracy(p, labels), "seconds": round(seconds, 1)}
         for name, (p, seconds) in scores.items()
     }
     combos = {}
@@ -211,14 +209,13 @@ def stacking_candidates(split: dict[str, np.ndarray], pipeline: dict[str, Member
             families = [name.split("-")[0] for name in combo]
             if "keras" in combo and len(set(families)) == len(families):  # one variant per family
                 subset = {name: members[name] for name in combo}
-                combos[" + ".join(combo)] = round(cross_validated_accuracy(subset, **CV), 4)
+                combos[" + ".join(combo)] = round(judge.stacked_accuracy(subset), 4)
     base = ("keras", "ngrams-3")
-    without = cross_validated_correct({name: members[name] for name in base}, **CV)
+    without = judge.correct({name: members[name] for name in base})
     gains = {}
     for name in members:
         if name.split("-")[0] not in ("keras", "ngrams"):
-            gain, se = paired_gain(cross_validated_correct({n: members[n] for n in (*base, name)}, **CV), without)
-            gains[name] = {"gain_points": round(100 * gain, 2), "standard_error_points": round(100 * se, 2)}
+            gains[name] = judge.gain({n: members[n] for n in (*base, name)}, without).points()
     return {
         "candidates": candidates,
         "stacked_val_accuracy": combos,
@@ -236,28 +233,24 @@ def main() -> None:
     args = parser.parse_args()
     split = load_npz(REPO / "data/split/index.npz")
     params_file = REPO / "params.yaml"
-    members = load_params(EnsembleParams, params_file).members
-    names = dict.fromkeys(["keras", "ngrams", *members])  # ordered, once each
-    pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in names}
+    judge = Judge.from_params(params_file)
+    pipeline = judge.pipeline_scores(dict.fromkeys(["keras", "ngrams", *judge.members]))  # ordered, once each
     keras_ngrams = {name: pipeline[name] for name in ("keras", "ngrams")}  # the base of the older judgements
-    out = REPO / "metrics/model_selection.json"
-    selection = json.loads(out.read_text())
-    section = selection.get("ensemble", {})
+    section = read_record(STUDY)
     # what the numbers were measured on, kept with each part since the parts are rerun separately
     measured_on = {
         "group_by": load_params(SplitParams, params_file).group_by,
         "reviews": int(split["val"].size),
     }
     if args.only == "language-models":
-        section["language_models"] = language_model_gains(split, keras_ngrams) | {"validation_split": measured_on}
+        gains = language_model_gains(judge, split, keras_ngrams)
+        section["language_models"] = gains | {"validation_split": measured_on}
     if args.only is None or args.only == "stacking":
-        section |= stacking_candidates(split, keras_ngrams)
+        section |= stacking_candidates(judge, split, keras_ngrams)
         section["validation_split"] = measured_on
     if args.only is None or args.only == "keras-members":
-        section["keras_members"] = keras_member_candidates(pipeline, members) | {"validation_split": measured_on}
-    selection["ensemble"] = section
-    out.write_text(json.dumps(selection, indent=2) + "\n")
-    print(json.dumps(section, indent=2))
+        section["keras_members"] = keras_member_candidates(judge, pipeline) | {"validation_split": measured_on}
+    print(write_record(STUDY, section).read_text())
 
 
 if __name__ == "__main__":

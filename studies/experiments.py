@@ -1,35 +1,36 @@
 """Run named parameter sets with `dvc exp run` and collect their metrics.
 
-    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) uv run python bench/experiments.py [--queue]
+    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) uv run python studies/experiments.py [--queue]
 
-By default it runs the tutorial's experiments (bench/tutorial_experiments.yaml): each becomes a
+By default it runs the tutorial's experiments (studies/tutorial_experiments.yaml): each becomes a
 named DVC experiment (see `dvc exp show`); its test accuracy, epochs and seconds are collected
 into metrics/experiments.json, with the tutorial's findings checked against them. With --queue
 it only queues them: run `dvc queue start -j N` after.
 
 Model selection uses the same runner on the validation split alone:
 
-    python bench/experiments.py --definitions bench/model_selection.yaml \
-        --target train --out metrics/model_selection.json
+    python studies/experiments.py --definitions studies/model_selection.yaml \
+        --target train --out metrics/studies/model_selection.json
 
-`--target train` stops each run after the train stage, so the test split is never read.
+`--target train` stops each run after the train stage, so the test split is never read. Without
+--out, other definitions than the tutorial's write metrics/studies/<definitions' name>.json.
 The workspace is restored to the committed run at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import time
 from pathlib import Path
 
 import yaml
 
-from imdb_sentiment.io import read_json
+from imdb_sentiment.io import read_json, write_json
 
 REPO = Path(__file__).resolve().parents[1]
-DEFINITIONS = REPO / "bench" / "tutorial_experiments.yaml"
+DEFINITIONS = REPO / "studies" / "tutorial_experiments.yaml"
+TUTORIAL_OUT = REPO / "metrics" / "experiments.json"
 
 
 def exp_command(name: str, params: dict[str, object], queue: bool, target: str | None = None) -> list[str]:
@@ -70,13 +71,20 @@ def findings(rows: dict[str, dict[str, object]]) -> dict[str, object]:
     return found
 
 
+def default_out(definitions: str | Path) -> Path:
+    """The tutorial's table is metrics/experiments.json; a study's is its own record file."""
+    if Path(definitions).resolve() == DEFINITIONS:
+        return TUTORIAL_OUT
+    return REPO / "metrics" / "studies" / f"{Path(definitions).stem}.json"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queue", action="store_true", help="only queue the experiments")
     parser.add_argument("--only", nargs="*", help="names to run (default: all)")
     parser.add_argument("--definitions", default=str(DEFINITIONS), help="YAML with `common` and `experiments`")
     parser.add_argument("--target", help="stop each run after this stage (e.g. train: validation only)")
-    parser.add_argument("--out", default=str(REPO / "metrics" / "experiments.json"))
+    parser.add_argument("--out", help="default: metrics/experiments.json, or metrics/studies/<definitions>.json")
     args = parser.parse_args()
     spec = yaml.safe_load(Path(args.definitions).read_text())
     names = args.only or list(spec["experiments"])
@@ -107,13 +115,10 @@ def main() -> None:
         if not args.queue:
             restore_workspace()
     if rows:
-        out = Path(args.out)
-        # other sections (bench/ensemble_candidates.py writes "ensemble") are kept
-        previous = json.loads(out.read_text()) if out.exists() else {}
-        if args.only:  # a partial rerun updates its rows, keeps the others
-            rows = {**previous.get("experiments", {}), **rows}
-        result = {**previous, "experiments": rows, "findings": findings(rows)}
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        out = Path(args.out) if args.out else default_out(args.definitions)
+        if args.only and out.exists():  # a partial rerun updates its rows, keeps the others
+            rows = {**read_json(out).get("experiments", {}), **rows}
+        write_json(out, {"experiments": rows, "findings": findings(rows)})
 
 
 if __name__ == "__main__":

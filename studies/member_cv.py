@@ -1,40 +1,41 @@
 """Judge ensemble members on all 25,000 train reviews by cross-fitting, grouped by movie.
 
-    uv run python bench/member_cv.py   # after `dvc repro`; about 15 minutes on 2 cores
+    uv run python studies/member_cv.py   # after `dvc repro`; about 15 minutes on 2 cores
 
 The validation split (10,000 reviews) gives each member's gain a standard error of 0.1-0.2
 points, as large as the gains in question. Here every member is fitted five times, each time
 on four fifths of the train reviews, and scores the fifth it did not see; the folds hold out
 whole movies (GroupKFold on the archive's movie ids), as the validation split and IMDB's test
 set do. That gives out-of-fold scores for all 25,000 train reviews, on which each candidate's
-gain over the default members is measured as stage combine would stack them (10-fold CV of the
-stacker), paired per review, with its standard error. Test reviews are never read.
+gain over the default members is measured as stage combine would stack them (studies/judge.py:
+`ensemble.cv_folds`-fold CV of the stacker at `ensemble.C`), paired per review, with its standard
+error. Test reviews are never read.
 
 The Keras member trains for the epoch count stage train chose (metrics/train.json), without
 early stopping, so no fold's scores come from an epoch picked on those same reviews.
-Results go to the "cross_fitted" section of metrics/model_selection.json.
+Results go to metrics/studies/member_cv.json.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from judge import Judge, accuracy, write_record
 from sklearn.model_selection import GroupKFold
 
-from imdb_sentiment.ensemble import MemberScores, cross_validated_correct, paired_gain
+from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.sequences import select_rows
 from imdb_sentiment.params import LanguageModelParams, NgramParams, TrainParams, load_params
+from imdb_sentiment.sequences import select_rows
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDS = 5
-CV = {"c": 1.0, "folds": 10, "seed": 0}
+STUDY = "member_cv"  # its record: metrics/studies/member_cv.json
 # Candidates beside the default members: the n-gram model on each review's last k words only
 # (reviews tend to end on their verdict), name: (k, C).
 ENDING_VARIANTS = {"ending-20": (20, 0.1), "ending-40": (40, 0.1), "ending-60": (60, 0.1)}
@@ -51,6 +52,7 @@ def out_of_fold(fit_and_score, folds: list[tuple[np.ndarray, np.ndarray]], n: in
 
 def main() -> None:
     params_file = REPO / "params.yaml"
+    judge = Judge.from_params(params_file)
     ng, lm = load_params(NgramParams, params_file), load_params(LanguageModelParams, params_file)
     encoded = load_npz(REPO / "data/encoded/train.npz")
     ids, offsets, labels = encoded["ids"], encoded["offsets"], encoded["labels"]
@@ -88,11 +90,8 @@ def main() -> None:
             n,
         )
 
-    def accuracy(probabilities: np.ndarray) -> float:
-        return round(float(np.mean((probabilities >= 0.5) == labels)), 4)
-
     for name in scores:
-        print(f"{name}: {accuracy(scores[name])} out of fold, {seconds[name]:.0f} s", flush=True)
+        print(f"{name}: {accuracy(scores[name], labels)} out of fold, {seconds[name]:.0f} s", flush=True)
 
     from imdb_sentiment.training import train  # imports TensorFlow
 
@@ -110,29 +109,27 @@ def main() -> None:
         return train(p, matrix, x[fit], labels[fit], x[held], labels[held]).val_probabilities
 
     scores["keras"], seconds["keras"] = out_of_fold(keras_fold, folds, n)
-    print(f"keras: {accuracy(scores['keras'])} out of fold, {seconds['keras']:.0f} s")
+    print(f"keras: {accuracy(scores['keras'], labels)} out of fold, {seconds['keras']:.0f} s")
 
     members = {name: MemberScores(np.arange(n), labels, p) for name, p in scores.items()}
 
     def correct(names: tuple[str, ...]) -> np.ndarray:
-        return cross_validated_correct({name: members[name] for name in names}, **CV)
+        return judge.correct({name: members[name] for name in names})
 
     def gain(with_names: tuple[str, ...], without_names: tuple[str, ...]) -> dict[str, float]:
-        with_member, without = correct(with_names), correct(without_names)
-        g, se = paired_gain(with_member, without)
+        with_member = correct(with_names)
         return {
             "stacked_accuracy": round(float(with_member.mean()), 4),
-            "gain_points": round(100 * g, 2),
-            "standard_error_points": round(100 * se, 2),
+            **judge.gain(with_member, correct(without_names)).points(),
         }
 
     two = ("keras", "ngrams")
     section = {
         "protocol": f"{FOLDS}-fold cross-fitting on the 25,000 train reviews, folds grouped by movie; "
-        f"stacker cross-validated in {CV['folds']} folds on the out-of-fold scores; keras: {epochs} epochs, "
+        f"stacker cross-validated in {judge.folds} folds on the out-of-fold scores; keras: {epochs} epochs, "
         "no early stopping",
         "members": {
-            name: {"accuracy_out_of_fold": accuracy(p), "seconds": round(seconds[name], 1)}
+            name: {"accuracy_out_of_fold": accuracy(p, labels), "seconds": round(seconds[name], 1)}
             for name, p in scores.items()
         },
         "baseline": {" + ".join(two): round(float(correct(two).mean()), 4)},
@@ -143,11 +140,7 @@ def main() -> None:
         section["gains"][f"{name} over keras + ngrams"] = gain((*two, name), two)
         section["gains"][f"{name} over keras + ngrams + lm"] = gain((*two, "lm", name), (*two, "lm"))
         section["gains"][f"lm over keras + ngrams + {name}"] = gain((*two, "lm", name), (*two, name))
-    out = REPO / "metrics/model_selection.json"
-    selection = json.loads(out.read_text())
-    selection["cross_fitted"] = section
-    out.write_text(json.dumps(selection, indent=2) + "\n")
-    print(json.dumps(section, indent=2))
+    print(write_record(STUDY, section).read_text())
 
 
 if __name__ == "__main__":

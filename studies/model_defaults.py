@@ -1,10 +1,10 @@
 """Train every model with only `train.model` changed, on the real data, and check its floor.
 
-    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) uv run python bench/model_defaults.py
+    IMDB_ARCHIVE=$(realpath ../shared/data/aclImdb_v1.tar.gz) uv run python studies/model_defaults.py
 
 Each model runs as the named experiment `default-<model>` (`dvc exp run -S train.model=<model>`),
 so it trains with its own settings from params.yaml (train.<model>.*), chosen on the validation
-split (bench/model_defaults_selection.yaml). The model's own test accuracy (member `keras` of
+split (studies/model_defaults_selection.yaml). The model's own test accuracy (member `keras` of
 metrics/evaluate.json), its validation accuracy, epochs, refit and seconds go to
 metrics/model_defaults.json; the README's table is printed. The workspace is restored at the end.
 """

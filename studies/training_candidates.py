@@ -1,33 +1,33 @@
 """Choose each model's own training settings (train.<model>.*) on the validation split.
 
-    uv run python bench/training_candidates.py [--only NAME ...]
+    uv run python studies/training_candidates.py [--only NAME ...]
 
-Each candidate in bench/model_defaults_selection.yaml is params.yaml with the listed `train.*`
+Each candidate in studies/model_defaults_selection.yaml is params.yaml with the listed `train.*`
 changes. It trains like stage train, on the pipeline's own data/split/train.npz and
 data/embedding.npy (`dvc repro split build_embedding` first), without refit, and is scored on
 data/split/val.npz: the test split is never read. The best validation accuracy, its epoch,
-the per-epoch curve and the seconds go to section "model_defaults" of
-metrics/model_selection.json (other sections are kept).
+the per-epoch curve and the seconds go to metrics/studies/training_candidates.json, one entry
+per candidate (with --only, the other candidates' entries are kept).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from judge import read_record, write_record
 
 from imdb_sentiment.params import TrainParams, parse_group, read_params_file
 from imdb_sentiment.training import train
 
 REPO = Path(__file__).resolve().parents[1]
-DEFINITIONS = REPO / "bench" / "model_defaults_selection.yaml"
-OUT = REPO / "metrics" / "model_selection.json"
+DEFINITIONS = REPO / "studies" / "model_defaults_selection.yaml"
+STUDY = "training_candidates"  # its record: metrics/studies/training_candidates.json
 
 
 def candidate_params(base: dict[str, Any], changes: dict[str, Any]) -> TrainParams:
@@ -63,8 +63,7 @@ def main() -> None:
     base = read_params_file(REPO / "params.yaml")
     train_set, val_set = np.load(REPO / "data/split/train.npz"), np.load(REPO / "data/split/val.npz")
     matrix = np.load(REPO / "data/embedding.npy")
-    previous = json.loads(OUT.read_text()) if OUT.exists() else {}
-    rows: dict[str, Any] = dict(previous.get("model_defaults", {})) if args.only else {}
+    rows: dict[str, Any] = read_record(STUDY) if args.only else {}
     for name in args.only or list(spec["experiments"]):
         changes = {**spec.get("common", {}), **spec["experiments"][name]}
         p = candidate_params(base, changes)
@@ -81,7 +80,7 @@ def main() -> None:
             "changes": changes,
         }
         print(name, rows[name], flush=True)
-        OUT.write_text(json.dumps({**previous, "model_defaults": rows}, indent=2) + "\n")
+        write_record(STUDY, rows)  # after each candidate: an interrupted run keeps those done
     print(markdown(rows))
 
 

@@ -1,7 +1,7 @@
 """Other views of the text as a fourth member, judged on the validation split over the default members.
 
-    uv run python bench/view_candidates.py   # after `dvc repro`; about 8 minutes on 2 cores
-    uv run python bench/view_candidates.py --only rating-ridge-1-3   # some candidates; keep the others' record
+    uv run python studies/view_candidates.py   # after `dvc repro`; about 8 minutes on 2 cores
+    uv run python studies/view_candidates.py --only rating-ridge-1-3   # some candidates; keep the others' record
 
 The default members (`ensemble.members`: keras, ngrams, ending) all read bags of word n-grams.
 Each candidate here reads the reviews differently: paragraph vectors and LSA learnt from the
@@ -9,9 +9,9 @@ train split plus the 50,000 unlabeled reviews, the pipeline's word2vec vectors a
 character n-grams, the first words of a review, and a regression on the reviews' 1-10
 ratings (finer supervision than the labels, which only split them at 5/6). Each is fitted on the train split and scores
 the validation reviews (vectors of validation reviews are inferred, as test reviews' would be);
-its gain is that of stage combine's stacker with it against without it, cross-validated in 10
-folds within validation and paired per review, with its standard error. Test reviews are never
-read. Results go to `ensemble.views` in metrics/model_selection.json.
+its gain is that of stage combine's stacker with it against without it, cross-validated in
+`ensemble.cv_folds` (10) folds within validation and paired per review, with its standard error
+(studies/judge.py). Test reviews are never read. Results go to metrics/studies/view_candidates.json.
 """
 
 from __future__ import annotations
@@ -19,29 +19,29 @@ from __future__ import annotations
 import argparse
 import functools
 import itertools
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from judge import Judge, accuracy, read_record, write_record
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.embeddings import load_word_vectors
-from imdb_sentiment.ensemble import MemberScores, cross_validated_correct, paired_gain
+from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngrams import fit_ngram_model
+from imdb_sentiment.params import SplitParams, load_params
 from imdb_sentiment.sequences import select_rows
-from imdb_sentiment.params import EnsembleParams, SplitParams, load_params
 from imdb_sentiment.text import tokenize
 
 REPO = Path(__file__).resolve().parents[1]
-CV = {"c": 1.0, "folds": 10, "seed": 0}
-# PV-DBOW as bench/ensemble_candidates.py's doc2vec-dbow-10ep, with fewer epochs of inference
+STUDY = "view_candidates"  # its record: metrics/studies/view_candidates.json
+# PV-DBOW as studies/ensemble_candidates.py's doc2vec-dbow-10ep, with fewer epochs of inference
 # (faster scoring) or of training, or without the unlabeled reviews.
 DOC2VEC = {"vector_size": 100, "negative": 5, "sample": 1e-4, "min_count": 2, "seed": 1}
 DOC2VEC_VARIANTS = {  # name: (training epochs, inference epochs, with the unlabeled reviews)
@@ -169,33 +169,27 @@ def main() -> None:
     only = parser.parse_args().only
     split = load_npz(REPO / "data/split/index.npz")
     params_file = REPO / "params.yaml"
-    members = load_params(EnsembleParams, params_file).members
-    pipeline = {name: MemberScores.load(REPO / f"data/val_scores/{name}.npz") for name in members}
-    labels = pipeline[members[0]].labels
-    bases = {" + ".join(members): pipeline, "keras + ngrams": {n: pipeline[n] for n in ("keras", "ngrams")}}
-    without = {base: cross_validated_correct(scores, **CV) for base, scores in bases.items()}
+    judge = Judge.from_params(params_file)
+    pipeline = judge.pipeline_scores()
+    labels = pipeline[judge.members[0]].labels
+    bases = {" + ".join(judge.members): pipeline, "keras + ngrams": {n: pipeline[n] for n in ("keras", "ngrams")}}
+    without = {base: judge.correct(scores) for base, scores in bases.items()}
     results = {}
     for name, (probabilities, seconds, rate) in candidates(split, only).items():
         # MemberScores carry the validation rows, so the stacker fails if they are not the pipeline's
         member = MemberScores(split["val"], labels, probabilities)
         results[name] = {
-            "val_accuracy": round(float(np.mean((probabilities >= 0.5) == labels)), 4),
+            "val_accuracy": accuracy(probabilities, labels),
             "seconds": round(seconds, 1),
             "scoring_reviews_per_s": round(rate),
             "gain_over": {},
         }
         for base, scores in bases.items():
-            gain, se = paired_gain(cross_validated_correct(scores | {name: member}, **CV), without[base])
-            results[name]["gain_over"][base] = {
-                "gain_points": round(100 * gain, 2),
-                "standard_error_points": round(100 * se, 2),
-            }
-    out = REPO / "metrics/model_selection.json"
-    selection = json.loads(out.read_text())
-    earlier = selection.get("ensemble", {}).get("views", {}).get("candidates", {}) if only else {}
-    selection.setdefault("ensemble", {})["views"] = {
+            results[name]["gain_over"][base] = judge.gain(scores | {name: member}, without[base]).points()
+    earlier = read_record(STUDY).get("candidates", {}) if only else {}
+    record = {
         "protocol": "fitted on the train split (+ unlabeled where stated), scored on validation; "
-        "gains of the stacker cross-validated in 10 folds within validation, paired per review",
+        f"gains of the stacker cross-validated in {judge.folds} folds within validation, paired per review",
         "baselines": {base: round(float(correct.mean()), 4) for base, correct in without.items()},
         "candidates": earlier | results,
         "settings": SETTINGS,
@@ -204,8 +198,7 @@ def main() -> None:
             "reviews": int(split["val"].size),
         },
     }
-    out.write_text(json.dumps(selection, indent=2) + "\n")
-    print(json.dumps(selection["ensemble"]["views"], indent=2))
+    print(write_record(STUDY, record).read_text())
 
 
 if __name__ == "__main__":
