@@ -52,9 +52,11 @@ def test_first_run_runs_every_stage(pipeline: tuple[Path, set[str]]) -> None:
 def test_every_declared_output_exists(pipeline: tuple[Path, set[str]]) -> None:
     repo, _ = pipeline
     dvc_yaml = yaml.safe_load((repo / "dvc.yaml").read_text())
+    paths = dvc_yaml["vars"][0]["paths"]  # ${paths.name}: each path named once
     for stage in dvc_yaml["stages"].values():
         for entry in [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]:
             path = entry if isinstance(entry, str) else next(iter(entry))
+            path = re.sub(r"\$\{paths\.(\w+)\}", lambda var: paths[var.group(1)], path)
             assert (repo / path).exists(), path
     assert not list(repo.rglob(".*.tmp*")), "no temporary files may remain"
 
