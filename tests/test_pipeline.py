@@ -207,7 +207,8 @@ def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> Non
     positive = [synthetic_review(rng, 1) for _ in range(20)]
     negative = [synthetic_review(rng, 0) for _ in range(20)]
     odd = ["", "ünïcödé ★ 映画 great", "great " * 5000]  # empty, non-ASCII, far longer than maxlen
-    assert keras_only.encode(odd).shape == (3, keras_only.maxlen)
+    prepared = keras_only.preprocessing
+    assert prepared.pad(*prepared.encode(odd)).shape == (3, prepared.maxlen)
     for classifier in (ensemble, keras_only):
         assert (classifier.predict(positive) > 0.5).all()
         assert (classifier.predict(negative) < 0.5).all()
