@@ -26,22 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import run_measured, stage_order
+
 REPO = Path(__file__).resolve().parents[1]
 NOOP_RUNS = 11  # the no-op's median: one run moves by 0.2-0.4 s with the machine's load
 OTHER_BENCHMARKS = ("serve",)  # sections of bench.json written by other scripts (bench/serve.py): kept
-
-
-def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MiB of it and its descendants)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        stderr = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{stderr[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
 def one_stage_repo(path: Path, env: dict[str, str]) -> Path:
@@ -76,25 +65,6 @@ def predict_reviews_per_s(repo: Path) -> float:
     started = time.perf_counter()
     classifier.predict(texts)
     return len(texts) / (time.perf_counter() - started)
-
-
-def stage_order(repo: Path, env: dict[str, str]) -> list[str]:
-    """Stages in an order that respects dependencies (from `dvc dag --dot`'s edges)."""
-    import yaml
-
-    stages = list(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"])
-    dot = subprocess.run(["dvc", "dag", "--dot"], cwd=repo, env=env, capture_output=True, text=True, check=True)
-    edges = []
-    for line in dot.stdout.splitlines():
-        if "->" in line:
-            left, right = (part.strip().strip(";").strip('"') for part in line.split("->"))
-            edges.append((left, right))
-    ordered: list[str] = []
-    while len(ordered) < len(stages):
-        for stage in stages:
-            if stage not in ordered and all(src in ordered for src, dst in edges if dst == stage):
-                ordered.append(stage)
-    return ordered
 
 
 def main() -> None:

@@ -1,18 +1,12 @@
-"""Stage download: the IMDB archive (or $IMDB_ARCHIVE) -> one reviews table + counts."""
+"""Stage download: the reviews from data.source (IMDB's archive, or your own files) -> one reviews table + counts."""
 
 import argparse
 import logging
+from pathlib import Path
 
-from imdb_sentiment.archive import (
-    ARCHIVE_ENV,
-    download_archive,
-    file_md5,
-    local_archive_from_env,
-    read_reviews,
-    write_reviews,
-)
 from imdb_sentiment.io import write_json
 from imdb_sentiment.params import DataParams, load_params
+from imdb_sentiment.sources import SOURCES
 from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("download")
@@ -26,19 +20,9 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(DataParams)
 
-    local = local_archive_from_env()
-    archive = local if local is not None else download_archive(p.url, p.md5, args.cache_dir)
-    md5 = file_md5(archive)
-    if md5 == p.md5:
-        log.info("archive %s, md5 %s (matches data.md5)", archive, md5)
-    else:  # only reachable for a local copy: a download with another md5 fails in pooch
-        log.warning("archive %s has md5 %s, not data.md5 %s: using it as given by %s", archive, md5, p.md5, ARCHIVE_ENV)
-
-    table, report = read_reviews(archive)
-    write_reviews(table, args.out)
-    summary = {**report.as_dict(), "archive_md5": md5, "archive_md5_matches_params": md5 == p.md5}
+    summary = SOURCES[p.source](p, Path(args.out), Path(args.cache_dir))
     write_json(args.metrics, summary)
-    log.info("%d reviews -> %s: %s", table.num_rows, args.out, summary["counts"])
+    log.info("%d reviews (source %s) -> %s: %s", summary["reviews"], p.source, args.out, summary["counts"])
 
 
 if __name__ == "__main__":

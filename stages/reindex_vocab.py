@@ -1,19 +1,23 @@
-"""Stage reindex_vocab: tokenize, rank words on the train split, encode train and test."""
+"""Stage reindex_vocab: tokenize, rank words on the train split, encode train and test.
+
+One pass over the reviews table in batches (imdb_sentiment.vocab.StreamingEncoder): memory holds
+the packed ids, not the tokens."""
 
 import argparse
 import logging
 
 import numpy as np
-import pandas as pd
+import pyarrow.compute as pc
 
-from imdb_sentiment.io import save_npz, write_json
+from imdb_sentiment.io import PipelineError, save_npz, write_json
 from imdb_sentiment.params import VocabParams, load_params
-from imdb_sentiment.sequences import pack
+from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews
 from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
-from imdb_sentiment.vocab import build_vocab, encode_many
+from imdb_sentiment.vocab import StreamingEncoder, finish_encoding
 
 log = logging.getLogger("reindex_vocab")
+TOKENIZED_BATCH_ROWS = 10_000  # a batch's tokens as Python strings take about 130 MiB
 
 
 def main() -> None:
@@ -25,13 +29,22 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(VocabParams)
 
-    reviews = pd.read_parquet(args.reviews, columns=["split", "label", "text"])
-    tokens = {split: [tokenize(t) for t in reviews.loc[reviews.split == split, "text"]] for split in ("train", "test")}
-    vocab = build_vocab(tokens["train"], p.num_words)
+    encoder = StreamingEncoder()
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {TRAIN: [], TEST: []}
+    for batch in iter_reviews(args.reviews, ["split", "label", "text"], batch_rows=TOKENIZED_BATCH_ROWS):
+        for split, part in parts.items():
+            rows = batch.filter(pc.equal(batch.column("split"), split))
+            tokens = [tokenize(text) for text in rows.column("text").to_pylist()]
+            flat, lengths = encoder.provisional(tokens, count=split == TRAIN)
+            part.append((flat, lengths, rows.column("label").to_numpy(zero_copy_only=False).astype(np.int8)))
+    try:
+        vocab, final = encoder.vocab(p.num_words)
+    except ValueError as exc:
+        raise PipelineError(f"params.yaml: {exc}") from exc
     write_json(args.vocab, vocab)
-    for split, out in (("train", args.train), ("test", args.test)):
-        ids, offsets = pack(encode_many(tokens[split], vocab))
-        labels = reviews.loc[reviews.split == split, "label"].to_numpy(dtype=np.int8)
+    for split, out in ((TRAIN, args.train), (TEST, args.test)):
+        flat, lengths, labels = (np.concatenate(arrays) for arrays in zip(*parts[split], strict=True))
+        ids, offsets = finish_encoding(flat, lengths, final)
         save_npz(out, {"ids": ids, "offsets": offsets, "labels": labels})
         log.info("%s: %d reviews, %d tokens, %.2f%% <UNK>", split, labels.size, ids.size, 100 * np.mean(ids == 2))
     log.info("vocabulary of %d entries -> %s", len(vocab), args.vocab)

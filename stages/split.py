@@ -1,4 +1,4 @@
-"""Stage split: shuffle the padded train reviews and hold out a validation set (whole movies by default)."""
+"""Stage split: shuffle the padded train reviews and hold out a validation set (whole groups by default)."""
 
 import argparse
 import logging
@@ -14,27 +14,25 @@ from imdb_sentiment.stage import run_stage
 log = logging.getLogger("split")
 
 
-def train_movies(reviews_path: str, labels: np.ndarray) -> np.ndarray:
-    """The movie of each padded train review, checked to be the same reviews in the same order."""
-    reviews = pd.read_parquet(reviews_path, columns=["split", "label", "movie"]).query("split == 'train'")
+def train_groups(reviews_path: str, labels: np.ndarray) -> np.ndarray:
+    """The group (IMDB: movie) of each padded train review, checked to be the same reviews in the
+    same order; a review without a group is a group of its own."""
+    reviews = pd.read_parquet(reviews_path, columns=["split", "label", "group"]).query("split == 'train'")
     if len(reviews) != labels.size or not np.array_equal(reviews["label"].to_numpy(), labels):
         raise PipelineError(
             f"{reviews_path}: its train reviews are not the padded train reviews (count or labels differ)"
         )
-    missing = int(reviews["movie"].isna().sum())
-    if missing:
-        raise PipelineError(
-            f"{reviews_path}: {missing} train reviews have no movie (the archive lacks aclImdb/train/urls_pos.txt "
-            "or urls_neg.txt, or they have fewer lines than reviews); split.group_by=movie needs them, "
-            "split.group_by: review does not"
-        )
-    return reviews["movie"].to_numpy(dtype=str)
+    missing = reviews["group"].isna().to_numpy()
+    if missing.any():
+        log.info("%d train reviews have no group: each is held out or kept on its own", int(missing.sum()))
+    # "\0" cannot start a group read from text, so the row's own group never meets a real one
+    return np.where(missing, [f"\0{row}" for row in range(missing.size)], reviews["group"].to_numpy(dtype=object))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("padded", help="padded train reviews (.npz)")
-    parser.add_argument("--reviews", required=True, help="reviews table (.parquet): each train review's movie")
+    parser.add_argument("--reviews", required=True, help="reviews table (.parquet): each train review's group")
     parser.add_argument("--train", required=True)
     parser.add_argument("--val", required=True)
     parser.add_argument("--index", required=True, help="row positions of both splits in the train reviews (.npz)")
@@ -43,10 +41,10 @@ def main() -> None:
 
     data = load_npz(args.padded)
     try:
-        if p.group_by == "movie":
-            movies = train_movies(args.reviews, data["y"])
-            train_idx, val_idx = grouped_split_indices(movies, p.val_size, p.seed)
-            log.info("validation holds %d of %d movies", np.unique(movies[val_idx]).size, np.unique(movies).size)
+        if p.group_by == "group":
+            groups = train_groups(args.reviews, data["y"])
+            train_idx, val_idx = grouped_split_indices(groups, p.val_size, p.seed)
+            log.info("validation holds %d of %d groups", np.unique(groups[val_idx]).size, np.unique(groups).size)
         else:
             train_idx, val_idx = split_indices(len(data["y"]), p.val_size, p.seed)
     except ValueError as exc:

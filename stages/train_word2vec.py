@@ -4,18 +4,17 @@ import argparse
 import logging
 import time
 
-import pandas as pd
-
 from imdb_sentiment.embeddings import save_word_vectors, train_word2vec
 from imdb_sentiment.environment import machine_record
 from imdb_sentiment.io import write_json
 from imdb_sentiment.params import Word2VecParams, load_params
+from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
 from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
 
 log = logging.getLogger("train_word2vec")
-CORPUS_SPLITS = ("train", "unsup")
+CORPUS_SPLITS = (TRAIN, UNLABELED)
 
 
 def main() -> None:
@@ -27,8 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(Word2VecParams)
 
-    reviews = pd.read_parquet(args.reviews, columns=["split", "text"])
-    sentences = [tokenize(text) for text in reviews.loc[reviews.split.isin(CORPUS_SPLITS), "text"]]
+    sentences = TokenizedReviews(args.reviews, CORPUS_SPLITS, tokenize)
     log.info("training word2vec on %d reviews (%s)", len(sentences), ", ".join(CORPUS_SPLITS))
     started = time.perf_counter()
     vectors = train_word2vec(sentences, **p.model_dump())

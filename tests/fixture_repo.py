@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).parents[1]
+OWN_DATA = Path("reviews")  # where your own review files go (data.table.path), as git has it
 TINY_PARAMS: dict[str, Any] = {
     "vocab.num_words": 60,
     "split.val_size": 50,
@@ -93,6 +94,9 @@ def make_repo(root: Path, archive: Path) -> Path:
         shutil.copy(REPO / name, repo / name)
     for folder in ("stages", "src"):
         shutil.copytree(REPO / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (repo / OWN_DATA).mkdir(parents=True)
+    for name in (".gitignore", "README.md"):  # the folder as git has it (stage download depends on it)
+        shutil.copy(REPO / OWN_DATA / name, repo / OWN_DATA / name)
     set_params(repo / "params.yaml", TINY_PARAMS)
     run(repo, "git", "init", "-q")
     run(repo, "dvc", "init", "-q")

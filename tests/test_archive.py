@@ -13,9 +13,9 @@ from imdb_sentiment.archive import (
     file_md5,
     local_archive_from_env,
     read_reviews,
-    write_reviews,
 )
 from imdb_sentiment.io import PipelineError
+from imdb_sentiment.reviews import write_reviews
 
 
 def test_reads_every_review_in_a_fixed_order(fixture_archive: Path) -> None:
@@ -81,14 +81,16 @@ def test_a_rating_that_contradicts_its_folder(tmp_path: Path) -> None:
         read_reviews(write_archive(tmp_path / "a.tar.gz", members))
 
 
-def test_invalid_utf8_and_empty_reviews_are_kept_and_counted(tmp_path: Path) -> None:
+def test_invalid_utf8_empty_and_repeated_reviews_are_kept_and_counted(tmp_path: Path) -> None:
     members = [
         *review_members(per_class=5),
         ("aclImdb/train/pos/900_8.txt", b"caf\xe9 was great"),
         ("aclImdb/test/neg/901_2.txt", b""),
+        ("aclImdb/test/pos/902_9.txt", b"caf\xe9 was great"),  # the same text as a train review
     ]
     table, report = read_reviews(write_archive(tmp_path / "a.tar.gz", members))
-    assert report.invalid_utf8 == 1 and report.empty_reviews == 1
+    summary = report.as_dict()
+    assert report.invalid_utf8 == 2 and summary["empty_reviews"] == 1 and summary["duplicate_reviews"] == 1
     texts = dict(zip(table.column("id").to_pylist(), table.column("text").to_pylist(), strict=True))
     assert texts[900] == "caf\ufffd was great" and texts[901] == ""
 
@@ -145,10 +147,10 @@ def test_each_review_gets_the_movie_of_its_line_in_the_urls_file(fixture_archive
     table, report = read_reviews(fixture_archive)
     rows = table.to_pylist()
     # Fixture: review i of a folder is about movie (first + i // 5); train pos and neg share movies.
-    assert [r["movie"] for r in rows[:6]] == ["tt1000000"] * 5 + ["tt1000001"]
-    assert rows[100]["movie"] == "tt1000000"  # first negative train review
-    assert rows[200]["movie"] == "tt2000000"  # first test review
-    assert rows[400]["movie"] == "tt1500000"  # first unlabeled review
+    assert [r["group"] for r in rows[:6]] == ["tt1000000"] * 5 + ["tt1000001"]
+    assert rows[100]["group"] == "tt1000000"  # first negative train review
+    assert rows[200]["group"] == "tt2000000"  # first test review
+    assert rows[400]["group"] == "tt1500000"  # first unlabeled review
     assert report.as_dict()["train_movies"] == 20
     assert set(report.as_dict()["reviews_without_movie"].values()) == {0}
 
@@ -156,7 +158,7 @@ def test_each_review_gets_the_movie_of_its_line_in_the_urls_file(fixture_archive
 def test_reviews_without_a_urls_line_have_no_movie(tmp_path: Path) -> None:
     members = [(name, data) for name, data in review_members(per_class=5) if not name.endswith("train/urls_neg.txt")]
     table, report = read_reviews(write_archive(tmp_path / "no_urls.tar.gz", members))
-    movies = [r["movie"] for r in table.to_pylist() if r["split"] == "train"]
+    movies = [r["group"] for r in table.to_pylist() if r["split"] == "train"]
     assert movies[:5] == ["tt1000000"] * 5 and movies[5:] == [None] * 5
     assert report.as_dict()["reviews_without_movie"]["train/neg"] == 5
 

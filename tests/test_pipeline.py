@@ -74,8 +74,8 @@ def test_validation_holds_out_whole_movies(pipeline: tuple[Path, set[str]]) -> N
     import pandas as pd
 
     repo, _ = pipeline
-    reviews = pd.read_parquet(repo / "data/raw/reviews.parquet", columns=["split", "movie"]).query("split == 'train'")
-    movies = reviews["movie"].to_numpy()
+    reviews = pd.read_parquet(repo / "data/raw/reviews.parquet", columns=["split", "group"]).query("split == 'train'")
+    movies = reviews["group"].to_numpy()
     split = np.load(repo / "data/split/index.npz")
     assert not set(movies[split["train"]]) & set(movies[split["val"]])
     assert split["val"].size == 50 and split["train"].size == 150  # the fixture's movies have 10 reviews each

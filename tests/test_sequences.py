@@ -111,5 +111,5 @@ def test_grouped_split_rejects_impossible_sizes(val_size: int) -> None:
 
 
 def test_grouped_split_cannot_hold_out_every_movie() -> None:
-    with pytest.raises(ValueError, match="every one of the 2 movies"):
+    with pytest.raises(ValueError, match="every one of the 2 groups"):
         grouped_split_indices(np.array(["a"] * 5 + ["b"] * 5), 8, seed=0)

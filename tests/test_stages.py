@@ -76,31 +76,43 @@ def run_split(cwd: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("movies", "labels", "message"),
-    [
-        (["tt1", "tt1", None, None], [1, 1, 0, 0], "2 train reviews have no movie"),
-        (["tt1", "tt1", "tt2", "tt2"], [1, 0, 1, 0], "its train reviews are not the padded train reviews"),
-    ],
-)
-def test_split_by_movie_needs_each_train_review_s_movie(
-    tmp_path: Path, movies: list[str | None], labels: list[int], message: str
-) -> None:
+def write_split_inputs(tmp_path: Path, groups: list[str | None], labels: list[int]) -> None:
     import numpy as np
     import pandas as pd
 
     from imdb_sentiment.io import save_npz
 
     save_npz(tmp_path / "padded.npz", {"x": np.zeros((4, 5), dtype=np.int32), "y": np.array([1, 1, 0, 0], np.int8)})
-    train = pd.DataFrame({"split": "train", "label": labels, "movie": movies})
-    unlabeled = pd.DataFrame({"split": ["unsup"], "label": [None], "movie": ["tt9"]})  # ignored by split
+    train = pd.DataFrame({"split": "train", "label": labels, "group": groups})
+    unlabeled = pd.DataFrame({"split": ["unsup"], "label": [None], "group": ["tt9"]})  # ignored by split
     pd.concat([train, unlabeled]).to_parquet(tmp_path / "reviews.parquet")
-    write_params(tmp_path, "split", {"val_size": 2, "group_by": "movie"})
+    write_params(tmp_path, "split", {"val_size": 2, "group_by": "group"})
+
+
+def test_split_by_group_refuses_other_reviews_than_the_padded_ones(tmp_path: Path) -> None:
+    write_split_inputs(tmp_path, ["tt1", "tt1", "tt2", "tt2"], [1, 0, 1, 0])
     done = run_split(tmp_path)
     assert done.returncode == 1
-    assert message in done.stderr and "reviews.parquet" in done.stderr
+    assert "its train reviews are not the padded train reviews" in done.stderr and "reviews.parquet" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.glob("train*")) and not list(tmp_path.glob("index*"))
+
+
+def test_split_by_group_holds_out_a_review_without_a_group_on_its_own(tmp_path: Path) -> None:
+    """Your own data may lack a group for some rows: each such review is its own group."""
+    import numpy as np
+
+    from imdb_sentiment.io import load_npz
+
+    write_split_inputs(tmp_path, ["tt1", "tt1", None, None], [1, 1, 0, 0])
+    done = run_split(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 train reviews have no group" in done.stderr
+    index = load_npz(tmp_path / "index.npz")
+    val = set(index["val"].tolist())
+    assert {0, 1} <= val or not {0, 1} & val  # the movie tt1 whole on one side
+    assert 0 < len(val) < 4
+    assert np.array_equal(np.sort(np.concatenate([index["train"], index["val"]])), np.arange(4))
 
 
 def test_combine_refuses_members_scored_on_other_reviews(tmp_path: Path) -> None:

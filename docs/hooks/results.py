@@ -355,6 +355,45 @@ def model_selection_table(study: Record) -> str:
 REPRO = "uv run dvc repro"
 
 
+def scale_table(record: Record) -> str:
+    """Per stage and size: seconds per 1,000 reviews and peak MiB; then the 10x targets."""
+    results = sorted((r for r in record["results"] if r["stages"]), key=lambda r: r["size"])
+    checks = record.get("targets", {}).get("stages", {})
+    stages = list(dict.fromkeys(stage for r in results for stage in r["stages"]))
+    header = [
+        "stage",
+        *(f"{r['size']}x ({r['reviews']:,})" for r in results),
+        "time per review, largest ÷ 1x",
+        "peak ≤ 8 GiB",
+    ]
+    rows = []
+    for stage in stages:
+        cells = []
+        for r in results:
+            f = r["stages"].get(stage)
+            cells.append(
+                f"{f['seconds']:,.1f} s, {f['seconds_per_1000_reviews']:.3f} s/1k, {f['peak_rss_mib']:,} MiB"
+                if f
+                else "—"
+            )
+        check = checks.get(stage, {})
+        ratio, peak = check.get("time_per_review_ratio", {}), check.get("peak_rss_mib", {})
+        ratio_cell = "—" if ratio.get("value") is None else f"{ratio['value']:.2f} {'✓' if ratio['met'] else '✗'}"
+        peak_cell = "—" if peak.get("value") is None else f"{peak['value']:,} MiB {'✓' if peak['met'] else '✗'}"
+        rows.append((f"`{stage}`", *cells, ratio_cell, peak_cell))
+    missed = record.get("targets", {}).get("missed", [])
+    note = (
+        "Every stage measured meets both targets."
+        if not missed
+        else "Missed: "
+        + "; ".join(
+            f"`{m['stage']}` {m['target']} {m['value']} (limit {m['limit']}, {m['over_by_pct']}% over)" for m in missed
+        )
+    )
+    state = "" if record.get("complete") else " The run is not complete: the record holds the sizes done so far."
+    return table(header, rows) + f"\n\nCommit `{record['commit'][:7]}`. {note}{state}"
+
+
 class Source(NamedTuple):
     path: str  # relative to the repository root
     build: Callable[[Record], str]
@@ -369,6 +408,7 @@ PLACEHOLDERS: dict[str, Source] = {
     "lengths": Source("metrics/length_stats.json", lengths_table, REPRO),
     "neighbors": Source("metrics/neighbors.json", neighbors_table, REPRO),
     "bench": Source("metrics/bench.json", bench_table, "uv run python bench/run.py"),
+    "scale": Source("metrics/scale.json", scale_table, "uv run python bench/scale.py"),
     "serve": Source("metrics/bench.json", serve_table, "uv run python bench/serve.py", needs="serve"),
     "platforms": Source("metrics/platforms.json", platforms_table, "uv run python bench/check_platforms.py"),
     "experiments": Source("metrics/experiments.json", experiments_table, "uv run python studies/experiments.py"),

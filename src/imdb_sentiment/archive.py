@@ -1,4 +1,5 @@
-"""Fetch the IMDB archive and read its reviews straight from the tarball into one table."""
+"""Source imdb: fetch the IMDB archive and read its reviews straight from the tarball into the
+reviews table (imdb_sentiment.reviews), each review's movie as its group."""
 
 from __future__ import annotations
 
@@ -13,15 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from imdb_sentiment.io import TEMPFILE_RANDOM_PART, PipelineError, atomic_output, remove_stale_temporaries
+from imdb_sentiment.io import TEMPFILE_RANDOM_PART, PipelineError, remove_stale_temporaries
+from imdb_sentiment.reviews import SCHEMA, SPLITS, TextTally
 
 log = logging.getLogger(__name__)
 
 ARCHIVE_ENV = "IMDB_ARCHIVE"
 ARCHIVE_NAME = "aclImdb_v1.tar.gz"
-SPLITS = ("train", "test", "unsup")
 # Review counts of the official archive, per (split, folder).
 OFFICIAL_COUNTS = {
     "train/pos": 12500,
@@ -39,17 +39,6 @@ _REVIEW_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
 # Line i of urls_<folder>.txt is the IMDB page of the movie that review i (<i>_<rating>.txt) is about.
 _URLS_FILE = re.compile(r"^(?:[^/]+/)?(train|test)/urls_(pos|neg|unsup)\.txt$")
 _MOVIE_URL = re.compile(r"/title/(tt\d+)")
-
-SCHEMA = pa.schema(
-    [
-        ("split", pa.string()),
-        ("label", pa.int8()),
-        ("rating", pa.int8()),
-        ("id", pa.int32()),
-        ("text", pa.string()),
-        ("movie", pa.string()),  # IMDB title id (tt...) from urls_<folder>.txt; null where the archive lacks it
-    ]
-)
 
 
 def file_md5(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
@@ -106,7 +95,7 @@ class ArchiveReport:
 
     counts: Counter[str] = field(default_factory=Counter)
     invalid_utf8: int = 0
-    empty_reviews: int = 0
+    texts: TextTally = field(default_factory=TextTally)
     train_movies: int = 0  # distinct movies of the labelled train reviews
     without_movie: Counter[str] = field(default_factory=Counter)
 
@@ -117,7 +106,8 @@ class ArchiveReport:
             "counts": counts,
             "matches_official_counts": counts == OFFICIAL_COUNTS,
             "invalid_utf8_reviews": self.invalid_utf8,
-            "empty_reviews": self.empty_reviews,
+            "empty_reviews": self.texts.empty,
+            "duplicate_reviews": self.texts.duplicates,
             "train_movies": self.train_movies,
             "reviews_without_movie": {key: self.without_movie.get(key, 0) for key in OFFICIAL_COUNTS},
         }
@@ -187,8 +177,7 @@ def read_reviews(archive: str | os.PathLike[str]) -> tuple[pa.Table, ArchiveRepo
                 except UnicodeDecodeError:
                     text = raw.decode("utf-8", errors="replace")
                     report.invalid_utf8 += 1
-                if not text.strip():
-                    report.empty_reviews += 1
+                report.texts.add([text])
                 row_split = "unsup" if folder == "unsup" else split
                 rows.append((row_split, FOLDER_LABELS[folder], rating, review_id, text, f"{split}/{folder}"))
                 report.counts[f"{split}/{folder}"] += 1
@@ -250,9 +239,3 @@ def check_unique_ids(rows: list[tuple[str, int | None, int, int, str, str]], arc
         if key in seen:
             raise PipelineError(f"{archive}: review id {review_id} appears twice in {split} (label {label})")
         seen.add(key)
-
-
-def write_reviews(table: pa.Table, path: str | os.PathLike[str]) -> None:
-    """Write the reviews table with fixed writer settings, so equal tables give equal bytes."""
-    with atomic_output(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd", compression_level=3, use_dictionary=["split"])

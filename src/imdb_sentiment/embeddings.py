@@ -26,7 +26,7 @@ def crc32_hash(text: str) -> int:
 
 
 def train_word2vec(
-    sentences: Sequence[Sequence[str]],
+    sentences: Iterable[Sequence[str]],  # restartable: read once for the vocabulary, once per epoch
     *,
     vector_size: int,
     window: int,

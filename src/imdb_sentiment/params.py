@@ -24,16 +24,46 @@ KerasModel = Literal["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
 KERAS_MODELS: tuple[str, ...] = get_args(KerasModel)
 
 
-class _Group(BaseModel):
-    group: ClassVar[str] = ""
+class _Settings(BaseModel):
     # strict: a string where a number belongs is an error, not silently converted.
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
+class _Group(_Settings):
+    group: ClassVar[str] = ""  # its key in params.yaml
+
+
+class TableColumns(_Settings):
+    """The columns of your own files that hold each field (imdb_sentiment.tables)."""
+
+    text: str
+    label: str
+    split: str | None  # train | test | unlabeled per row; None: a hashed test split (data.table.test_size)
+    group: str | None  # e.g. a product, user or movie id: validation and test hold out whole groups
+
+
+class TableParams(_Settings):
+    path: str  # a file, folder or glob; local or a URL (s3://...)
+    format: Literal["auto", "csv", "tsv", "parquet", "jsonl"]  # auto: from each file's suffix
+    columns: TableColumns
+    labels: dict[str, list[str | int | bool]]  # class -> its label values, negative first
+    test_size: Annotated[float, Field(gt=0, lt=1)]  # without a split column: the share hashed into test
+    seed: int  # keys the test split's hash
+    storage_options: dict[str, Any]  # fsspec's options for a URL (endpoint_url...); credentials from the environment
+
+    @model_validator(mode="after")
+    def _two_classes(self) -> TableParams:
+        if len(self.labels) != 2 or not all(self.labels.values()):
+            raise ValueError(f"labels must list two classes, negative then positive, each with values: {self.labels}")
+        return self
+
+
 class DataParams(_Group):
     group: ClassVar[str] = "data"
+    source: Literal["imdb", "table"]  # imdb: the archive at url (or $IMDB_ARCHIVE); table: your files, data.table
     url: str
     md5: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    table: TableParams
 
 
 class VocabParams(_Group):
@@ -57,7 +87,7 @@ class SplitParams(_Group):
     group: ClassVar[str] = "split"
     val_size: PositiveInt
     seed: int
-    group_by: Literal["movie", "review"]
+    group_by: Literal["group", "review"]  # group: hold out whole groups (IMDB: movies) | review
 
 
 class Word2VecParams(_Group):

@@ -143,6 +143,6 @@ def grouped_split_indices(groups: np.ndarray, val_size: int, seed: int) -> tuple
     if taken == 0 or cumulative[taken] - val_size <= val_size - cumulative[taken - 1]:
         taken += 1
     if taken >= sizes.size:
-        raise ValueError(f"split.val_size={val_size} would hold out every one of the {sizes.size} movies")
+        raise ValueError(f"split.val_size={val_size} would hold out every one of the {sizes.size} groups")
     is_val = np.isin(group_of_row, order[:taken])
     return rng.permutation(np.flatnonzero(~is_val)), rng.permutation(np.flatnonzero(is_val))

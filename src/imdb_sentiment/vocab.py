@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 PAD, BOS, UNK, UNUSED = "<PAD>", "<BOS>", "<UNK>", "<UNUSED>"
 SPECIAL_TOKENS = (PAD, BOS, UNK, UNUSED)
@@ -65,3 +68,56 @@ def words_by_index(vocab: Mapping[str, int]) -> list[str]:
     if "" in words:
         raise ValueError("vocabulary indices are not contiguous from 0")
     return words
+
+
+class StreamingEncoder:
+    """build_vocab and encode in one pass over reviews that stream by in batches.
+
+    Each word gets a provisional id the first time it is seen and the train words are counted;
+    at the end the vocabulary is ranked as build_vocab ranks it and the provisional ids are
+    mapped to the final ones. The result is build_vocab's and encode's, whatever the batches.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._train_counts = np.zeros(0, dtype=np.int64)
+
+    def provisional(self, token_lists: Iterable[Sequence[str]], count: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Packed provisional ids (no <BOS>) of a batch's reviews; ``count``: they are train reviews."""
+        ids, token_lists = self._ids, list(token_lists)
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        tokens = itertools.chain.from_iterable(token_lists)
+        provisional = (ids.setdefault(token, len(ids)) for token in tokens)
+        flat = np.fromiter(provisional, dtype=np.int32, count=int(lengths.sum()))
+        if count:
+            if self._train_counts.size < len(ids):
+                self._train_counts = np.pad(self._train_counts, (0, len(ids) - self._train_counts.size))
+            self._train_counts += np.bincount(flat, minlength=self._train_counts.size)
+        return flat, lengths
+
+    def vocab(self, num_words: int) -> tuple[dict[str, int], np.ndarray]:
+        """The vocabulary, and each provisional id's final id (<UNK> beyond ``num_words``)."""
+        if num_words <= INDEX_OFFSET:
+            raise ValueError(f"vocab.num_words must be greater than {INDEX_OFFSET}, got {num_words}")
+        words = list(self._ids)
+        counts = np.pad(self._train_counts, (0, len(words) - self._train_counts.size))
+        seen = [i for i in np.flatnonzero(counts).tolist() if words[i] not in SPECIAL_TOKENS]
+        ranked = sorted(seen, key=lambda i: (-counts[i], words[i]))[: num_words - INDEX_OFFSET]
+        vocab = {token: index for index, token in enumerate(SPECIAL_TOKENS)}
+        final = np.full(len(words), UNK_ID, dtype=np.int32)
+        for rank, provisional in enumerate(ranked):
+            vocab[words[provisional]] = rank + INDEX_OFFSET
+            final[provisional] = rank + INDEX_OFFSET
+        return vocab, final
+
+
+def finish_encoding(flat: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Provisional packed ids -> the packed encoding: final ids, each review led by <BOS>."""
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=offsets[1:])
+    ids = np.empty(int(offsets[-1]), dtype=np.int32)
+    is_bos = np.zeros(ids.size, dtype=bool)
+    is_bos[offsets[:-1]] = True
+    ids[is_bos] = BOS_ID
+    ids[~is_bos] = final[flat]
+    return ids, offsets

@@ -1,0 +1,52 @@
+"""Where the reviews come from (data.source), each source defined once: stage download looks it
+up by name and gets the reviews table written and a summary for metrics/data.json."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from imdb_sentiment.params import DataParams
+
+log = logging.getLogger(__name__)
+
+# (params, reviews table to write, download cache folder) -> metrics/data.json's summary
+Source = Callable[[DataParams, Path, Path], dict[str, object]]
+
+
+def imdb_source(params: DataParams, out: Path, cache_dir: Path) -> dict[str, object]:
+    """The aclImdb archive: $IMDB_ARCHIVE when set, else data.url downloaded once, md5-checked."""
+    from imdb_sentiment.archive import ARCHIVE_ENV, download_archive, file_md5, local_archive_from_env, read_reviews
+    from imdb_sentiment.reviews import write_reviews
+
+    local = local_archive_from_env()
+    archive = local if local is not None else download_archive(params.url, params.md5, cache_dir)
+    md5 = file_md5(archive)
+    if md5 == params.md5:
+        log.info("archive %s, md5 %s (matches data.md5)", archive, md5)
+    else:  # only reachable for a local copy: a download with another md5 fails in pooch
+        log.warning("archive %s has md5 %s, not data.md5 %s: as given by %s", archive, md5, params.md5, ARCHIVE_ENV)
+    table, report = read_reviews(archive)
+    write_reviews(table, out)
+    return {"source": "imdb", **report.as_dict(), "archive_md5": md5, "archive_md5_matches_params": md5 == params.md5}
+
+
+def table_source(params: DataParams, out: Path, cache_dir: Path) -> dict[str, object]:
+    """Your own CSV, TSV, Parquet or JSONL files, as data.table describes them."""
+    from imdb_sentiment.tables import TableSpec, write_table_source
+
+    table = params.table
+    spec = TableSpec(
+        path=table.path,
+        format=table.format,
+        columns=table.columns.model_dump(),
+        labels=table.labels,
+        test_size=table.test_size,
+        seed=table.seed,
+        storage_options=table.storage_options,
+    )
+    return write_table_source(spec, str(out)).as_dict()
+
+
+SOURCES: dict[str, Source] = {"imdb": imdb_source, "table": table_source}
