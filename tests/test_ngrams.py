@@ -45,6 +45,32 @@ def test_min_df_drops_rare_ngrams() -> None:
     assert tables[0].tolist() == [1, 4] and tables[1].tolist() == [14]
 
 
+def test_max_features_keeps_the_most_frequent_ties_to_the_lower_order_then_key() -> None:
+    ids, offsets = pack([[1, 4, 5], [1, 4, 6], [1, 7]])
+    # df: 1 -> 3, 4 -> 2, then 5, 6, 7, 14 (bigram 1 4: 2), 45, 46, 17 once
+    tables = build_key_tables(ids, offsets, max_n=2, base=10, min_df=1, max_features=4)
+    assert tables[0].tolist() == [1, 4, 5] and tables[1].tolist() == [14]
+    uncapped = build_key_tables(ids, offsets, max_n=2, base=10, min_df=1, max_features=9)  # all 9 fit
+    assert [t.tolist() for t in uncapped] == [[1, 4, 5, 6, 7], [14, 17, 45, 46]]
+
+
+def test_chunks_of_reviews_give_the_same_tables_and_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The n-gram work goes a chunk of reviews at a time; where the chunks are cut changes nothing."""
+    import imdb_sentiment.ngrams as ngrams
+
+    ids, offsets, labels = synthetic(300, seed=4)
+    whole_tables = build_key_tables(ids, offsets, max_n=3, base=50, min_df=2, max_features=500)
+    whole = binary_features(ids, offsets, whole_tables, base=50)
+    model = fit_ngram_model(ids, offsets, labels, base=50, max_n=3, min_df=2, c=1.0, max_features=500)
+    scores = model.decision(ids, offsets)
+    monkeypatch.setattr(ngrams, "CHUNK_ROWS", 7)
+    assert np.array_equal(model.decision(ids, offsets), scores)
+    tables = build_key_tables(ids, offsets, max_n=3, base=50, min_df=2, max_features=500)
+    assert all(np.array_equal(a, b) for a, b in zip(tables, whole_tables, strict=True))
+    chunked = binary_features(ids, offsets, tables, base=50)
+    assert (chunked != whole).nnz == 0 and chunked.shape == whole.shape and chunked.dtype == whole.dtype
+
+
 def test_nb_ratios_sign_follows_the_class() -> None:
     ids, offsets = pack([[2], [2], [3]])
     tables = build_key_tables(ids, offsets, max_n=1, base=10, min_df=1)

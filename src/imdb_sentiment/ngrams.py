@@ -21,6 +21,7 @@ from imdb_sentiment.sequences import keep_last_words
 
 # base ** 3 must fit in an int64 key: vocabularies up to 2 million words for trigrams.
 MAX_KEY = np.iinfo(np.int64).max
+CHUNK_ROWS = 25_000  # reviews whose n-grams are keyed at once: about 1 GiB of int64 arrays for IMDB's lengths
 
 
 def ngram_keys(ids: np.ndarray, offsets: np.ndarray, order: int, base: int) -> tuple[np.ndarray, np.ndarray]:
@@ -46,14 +47,52 @@ def _unique_pairs(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.nd
     return rows[first], keys[first]
 
 
-def build_key_tables(ids: np.ndarray, offsets: np.ndarray, max_n: int, base: int, min_df: int) -> list[np.ndarray]:
-    """Sorted keys of the 1..max_n-grams found in at least ``min_df`` reviews, one table per order."""
-    tables = []
+def row_chunks(offsets: np.ndarray, rows: int = CHUNK_ROWS) -> list[tuple[int, int]]:
+    """(first, end) review rows of consecutive chunks: the n-gram work goes a chunk at a time, so its
+    memory follows the chunk, and every result is a sum over reviews that does not see the cut."""
+    n_reviews = offsets.size - 1
+    return [(start, min(start + rows, n_reviews)) for start in range(0, n_reviews, rows)]
+
+
+def chunk(ids: np.ndarray, offsets: np.ndarray, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    return ids[offsets[first] : offsets[end]], offsets[first : end + 1] - offsets[first]
+
+
+def document_frequencies(ids: np.ndarray, offsets: np.ndarray, order: int, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys of every ``order``-gram and the number of reviews each is found in."""
+    keys, counts = [], []
+    for first, end in row_chunks(offsets):
+        _, chunk_keys = _unique_pairs(*ngram_keys(*chunk(ids, offsets, first, end), order, base))
+        unique, df = np.unique(chunk_keys, return_counts=True)
+        keys.append(unique)
+        counts.append(df)
+    if len(keys) == 1:
+        return keys[0], counts[0]
+    unique, position = np.unique(np.concatenate(keys), return_inverse=True)
+    return unique, np.bincount(position, weights=np.concatenate(counts), minlength=unique.size).astype(np.int64)
+
+
+def build_key_tables(
+    ids: np.ndarray, offsets: np.ndarray, max_n: int, base: int, min_df: int, max_features: int | None = None
+) -> list[np.ndarray]:
+    """Sorted keys of the 1..max_n-grams found in at least ``min_df`` reviews, one table per order;
+    with ``max_features``, only that many of them: the most frequent, ties to the lower order,
+    then the lower key."""
+    keys, dfs = [], []
     for order in range(1, max_n + 1):
-        _, keys = _unique_pairs(*ngram_keys(ids, offsets, order, base))
-        unique, df = np.unique(keys, return_counts=True)
-        tables.append(unique[df >= min_df])
-    return tables
+        unique, df = document_frequencies(ids, offsets, order, base)
+        kept = df >= min_df
+        keys.append(unique[kept])
+        dfs.append(df[kept])
+    total = sum(table.size for table in keys)
+    if max_features is None or total <= max_features:
+        return keys
+    orders = np.concatenate([np.full(table.size, order) for order, table in enumerate(keys)])
+    all_keys, all_dfs = np.concatenate(keys), np.concatenate(dfs)
+    ranked = np.lexsort((all_keys, orders, -all_dfs))[:max_features]
+    chosen = np.zeros(total, dtype=bool)
+    chosen[ranked] = True
+    return [all_keys[chosen & (orders == order)] for order in range(len(keys))]
 
 
 def present_features(
@@ -84,15 +123,24 @@ def present_features(
 
 
 def binary_features(ids: np.ndarray, offsets: np.ndarray, tables: list[np.ndarray], base: int) -> sp.csr_matrix:
-    """Reviews x n-grams presence matrix (float32 0/1); n-grams not in the tables are dropped."""
-    n_reviews = offsets.size - 1
-    rows, cols = present_features(ids, offsets, tables, base)
-    order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
-    indptr = np.zeros(n_reviews + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_reviews), out=indptr[1:])
-    data = np.ones(rows.size, dtype=np.float32)
-    return sp.csr_matrix((data, cols, indptr), shape=(n_reviews, sum(t.size for t in tables)))
+    """Reviews x n-grams presence matrix (float32 0/1); n-grams not in the tables are dropped.
+    Built a chunk of reviews at a time: the same matrix, in the memory of one chunk's n-grams."""
+    import pandas as pd
+
+    lookups = [pd.Index(table) for table in tables]
+    n_columns = sum(t.size for t in tables)
+    parts = []
+    for first, end in row_chunks(offsets):
+        rows, cols = present_features(*chunk(ids, offsets, first, end), lookups, base)
+        order = np.lexsort((cols, rows))
+        rows, cols = rows[order], cols[order]
+        indptr = np.zeros(end - first + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=end - first), out=indptr[1:])
+        data = np.ones(rows.size, dtype=np.float32)
+        parts.append(sp.csr_matrix((data, cols, indptr), shape=(end - first, n_columns)))
+    if not parts:
+        return sp.csr_matrix((0, n_columns), dtype=np.float32)
+    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
 def nb_log_count_ratios(x: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -126,8 +174,12 @@ class NgramModel:
 
     def decision(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Log-odds that each review is positive: the sum of its present n-grams' weights."""
-        rows, cols = present_features(*self.window(ids, offsets), self.lookups, self.base)
-        return np.bincount(rows, weights=self.weights[cols], minlength=offsets.size - 1) + self.bias
+        ids, offsets = self.window(ids, offsets)
+        scores = []
+        for first, end in row_chunks(offsets):
+            rows, cols = present_features(*chunk(ids, offsets, first, end), self.lookups, self.base)
+            scores.append(np.bincount(rows, weights=self.weights[cols], minlength=end - first))
+        return (np.concatenate(scores) if scores else np.zeros(0)) + self.bias
 
     def predict(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Probability that each review is positive."""
@@ -164,13 +216,14 @@ def fit_ngram_model(
     min_df: int,
     c: float,
     last_words: int | None = None,
+    max_features: int | None = None,
 ) -> NgramModel:
     """NB-weight binary 1..max_n-gram features, then L2 logistic regression (liblinear,
     deterministic); with ``last_words``, of each review's last that many words only."""
     from sklearn.linear_model import LogisticRegression
 
     ids, offsets = keep_last_words(ids, offsets, last_words)
-    tables = build_key_tables(ids, offsets, max_n, base, min_df)
+    tables = build_key_tables(ids, offsets, max_n, base, min_df, max_features)
     x = binary_features(ids, offsets, tables, base)
     ratios = nb_log_count_ratios(x, y)
     classifier = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
