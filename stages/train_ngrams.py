@@ -36,7 +36,8 @@ def main() -> None:
 
     data = load_packed_train(args.train, args.index, args.vocab)
     last_words = p.last_words if isinstance(p, EndingParams) else None
-    fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "c": p.C, "last_words": last_words}
+    fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "max_features": p.max_features, "c": p.C}
+    fit["last_words"] = last_words
 
     started = time.perf_counter()
     model, val_probabilities = fit_and_score(functools.partial(fit_ngram_model, **fit), data, p.refit_full)

@@ -200,6 +200,7 @@ class NgramParams(_Group):
     group: ClassVar[str] = "ngrams"
     max_n: Annotated[int, Field(ge=1, le=3)]  # longest n-gram; keys are exact int64s, so at most 3
     min_df: PositiveInt  # keep n-grams found in at least this many training reviews
+    max_features: PositiveInt | None  # then at most this many, the most frequent: bounds the model and its fit
     C: PositiveFloat  # inverse L2 strength of the logistic regression
     refit_full: bool  # refit on train + validation after scoring validation
 
