@@ -10,6 +10,10 @@ then times a whole `dvc repro` that has nothing to do (median of eleven, beside 
 one-stage repository: DVC's own floor), what `uv run` adds, and the Python API scoring the 25,000
 test reviews from raw text. Results go to metrics/bench.json (its `serve` section, from
 bench/serve.py, is kept).
+
+`--rev REV --out F` measures another commit the same way, its stages importing its own code: run
+it just before or after HEAD's, in the same sitting, to compare cold runs (the machine's speed
+moves by tens of percent between hours).
 """
 
 from __future__ import annotations
@@ -70,14 +74,18 @@ def predict_reviews_per_s(repo: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(REPO / "metrics" / "bench.json"))
+    parser.add_argument("--rev", default="HEAD", help="the commit to measure (another one: to compare in one sitting)")
     args = parser.parse_args()
     if not os.environ.get("IMDB_ARCHIVE"):
         raise SystemExit("set IMDB_ARCHIVE to the real archive (the benchmark never downloads)")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
     with tempfile.TemporaryDirectory(prefix="imdb-bench-") as tmp:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+        subprocess.run(["git", "checkout", "-q", args.rev], cwd=clone, check=True)
+        # The stages import the clone's own package, not the editable install's (this work tree).
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        env["PYTHONPATH"] = os.pathsep.join([str(clone / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
         subprocess.run(["dvc", "config", "--local", "cache.dir", str(Path(tmp) / "cache")], cwd=clone, check=True)
         stages = {}
         for stage in stage_order(clone, env):
