@@ -3,23 +3,34 @@ pipeline's stages in dependency order (bench/run.py, bench/scale.py)."""
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
-import time
+import sys
 from pathlib import Path
+
+# Runs a command and reports its seconds and the peak RSS of it and its descendants. A separate
+# small process, because Linux counts in a child's peak the memory of the process it was forked
+# from, up to its exec: measured straight from a benchmark that holds a corpus, every stage would
+# show at least the benchmark's own size.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": usage.ru_maxrss,
+                  "returncode": os.waitstatus_to_exitcode(status)}))
+"""
 
 
 def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak RSS in MiB of it and its descendants)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        stderr = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{stderr[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise SystemExit(f"the launcher of {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    if report["returncode"] != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({report['returncode']}):\n{done.stderr[-3000:]}")
+    return report["seconds"], report["peak_kib"] / 1024  # Linux reports KiB
 
 
 def stage_edges(repo: Path, env: dict[str, str]) -> list[tuple[str, str]]:

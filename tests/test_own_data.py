@@ -42,6 +42,7 @@ def test_every_stage_runs_on_your_own_reviews(own_repo: tuple[Path, set[str]]) -
     assert {"download", "reindex_vocab", "train", "train_ngrams", "combine", "evaluate"} <= ran
     data = read_json(repo / "metrics/data.json")
     assert data["source"] == "table" and data["counts"]["test/positive"] == 100 and data["counts"]["unlabeled"] == 60
+    assert data["files"] == ["reviews/reviews.parquet"]  # as params.yaml names it: the same on every clone
     assert read_json(repo / "metrics/evaluate.json")["accuracy"] > 0.8  # the fixture's words carry the label
     reviews = pd.read_parquet(repo / REVIEWS, columns=["split", "group"])
     index = np.load(repo / "data/split/index.npz")

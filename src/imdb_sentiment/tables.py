@@ -21,9 +21,11 @@ import hashlib
 import io
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -173,7 +175,11 @@ def list_files(spec: TableSpec) -> tuple[Any, list[tuple[str, str]]]:
 def display_name(fs: Any, path: str) -> str:
     """A file as the user would name it: local paths as they are, others with their protocol."""
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return path if protocol in ("file", "local") else fs.unstrip_protocol(path)
+    if protocol not in ("file", "local"):
+        return fs.unstrip_protocol(path)
+    # relative to the repository, as params.yaml names it: the same on every clone (metrics/data.json)
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else Path(relative).as_posix()
 
 
 def check_columns(name: str, found: Sequence[str], spec: TableSpec) -> dict[str, str]:
