@@ -331,14 +331,13 @@ KILL_DURING_PARQUET_WRITE = """
 import os, signal, sys
 if sys.argv and sys.argv[0].endswith("download.py"):
     import pyarrow.parquet as pq
-    write_table = pq.write_table
+    write_table = pq.ParquetWriter.write_table
 
-    def write_half_then_die(table, where, *args, **kwargs):
-        write_table(table, where, *args, **kwargs)
-        os.truncate(where, os.path.getsize(where) // 2)
+    def write_a_row_group_then_die(self, table, *args, **kwargs):
+        write_table(self, table, *args, **kwargs)  # a row group in, no footer yet
         os.kill(os.getpid(), signal.SIGKILL)
 
-    pq.write_table = write_half_then_die
+    pq.ParquetWriter.write_table = write_a_row_group_then_die
 """
 
 
