@@ -7,11 +7,10 @@ import argparse
 import logging
 
 import numpy as np
-import pyarrow.compute as pc
 
 from imdb_sentiment.io import PipelineError, save_npz, write_json
 from imdb_sentiment.params import VocabParams, load_params
-from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews
+from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews, split_mask
 from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import StreamingEncoder, finish_encoding
@@ -33,7 +32,7 @@ def main() -> None:
     parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {TRAIN: [], TEST: []}
     for batch in iter_reviews(args.reviews, ["split", "label", "text"], batch_rows=TOKENIZED_BATCH_ROWS):
         for split, part in parts.items():
-            rows = batch.filter(pc.equal(batch.column("split"), split))
+            rows = batch.filter(split_mask(batch, [split]))
             tokens = [tokenize(text) for text in rows.column("text").to_pylist()]
             flat, lengths = encoder.provisional(tokens, count=split == TRAIN)
             part.append((flat, lengths, rows.column("label").to_numpy(zero_copy_only=False).astype(np.int8)))
