@@ -32,12 +32,14 @@ clone is deleted when its size is done (`--keep` keeps them).
 (in pipeline order, printed as "upstream", not recorded), since a stage needs its inputs, and
 the other stages do not run at all.
 
-Results go to metrics/scale.json, rewritten after every stage (`complete` turns true at the
-end): each size's review counts and each stage's seconds, seconds per 1,000 reviews and peak
-memory, and `targets`, computed from those figures: each stage's peak memory at the largest
-size against 8 GiB, and its time per review at the largest size over that at the smallest (1x)
-against 1.3. The plot (docs/scale.png) shows both against size. `--base-reviews N` takes the
-first N reviews of each split and label as the base instead of all of them: for smoke tests
+The smallest and the largest size run first, then the others in order, so a run cut short has
+still judged the targets. Results go to metrics/scale.json, rewritten after every stage
+(`complete` turns true at the end): each size's review counts and each stage's seconds,
+seconds per 1,000 reviews and peak memory, and `targets`, computed from those figures: each
+stage's peak memory at the largest size against 8 GiB, and its time per review at the largest
+size over that at the smallest (1x) against 1.3. The plot (docs/scale.png) shows both against
+size. `--base-reviews N` takes the first N reviews of each split and label as the base instead
+of all of them: for smoke tests
 only (it is recorded).
 """
 
@@ -361,6 +363,7 @@ def write_atomic(path: Path, write: Any) -> None:
 
 
 def write_record(path: Path, record: dict[str, Any]) -> None:
+    record["results"].sort(key=lambda result: result["size"])
     record["targets"] = targets(record["results"])
     write_atomic(path, lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n"))
 
@@ -464,6 +467,13 @@ def measure_size(size: int, base: Base, args: argparse.Namespace, record: dict[s
             shutil.rmtree(root, ignore_errors=True)
 
 
+def run_order(sizes: Sequence[int]) -> list[int]:
+    """The smallest and the largest size first, then the others: the targets compare those two,
+    so a run cut short (it takes hours) has still judged them."""
+    ordered = sorted(sizes)
+    return [*dict.fromkeys([ordered[0], ordered[-1], *ordered])]
+
+
 def parse_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -501,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.base_reviews:
         record["base_reviews_per_split_label"] = args.base_reviews  # a smoke test, not the real data
     record |= {"seed": args.seed, "sizes": args.sizes, "stages_selected": args.stages, "complete": False, "results": []}
-    for size in args.sizes:
+    for size in run_order(args.sizes):
         measure_size(size, base, args, record, args.out)
     record["complete"] = True
     write_record(args.out, record)
