@@ -15,10 +15,8 @@ same cell until about the original's length, so vocabulary and lengths stay real
 a split and a label, and for train reviews also a bucket: their movies hashed into 500 buckets.
 Above 1x a train review's group (what validation holds out whole) is its bucket, for the original
 and for every copy: a copy shares sentences only with reviews of its own bucket, so no sentence
-is on both sides of the validation split. (Groups per copy, "<movie>~<c>", with partners from
-any movie, leaked: at 10x validation accuracy was 1.0 from the first epoch, early stopping never
-stopped, and stage train ran its 20 epochs twice.) Test reviews have no group and mix only with
-test reviews. The partners come from one seeded permutation per cell: copy c of the review at
+is on both sides of the validation split. Test reviews have no group and mix only with test
+reviews. The partners come from one seeded permutation per cell: copy c of the review at
 position p is mixed with the review at position p + c, so a review's copies have distinct
 partners (while c < the cell's size) and a smaller size's copies are those of a larger one. Each
 corpus is one Parquet file in the own-data format (columns text, label "neg"/"pos"/null, split
@@ -44,8 +42,7 @@ seconds per 1,000 reviews and peak memory, and `targets`, computed from those fi
 stage's peak memory at the largest size against 8 GiB, and its time per review at the largest
 size over that at the smallest (1x) against 1.3. The plot (docs/scale.png) shows both against
 size. `--base-reviews N` takes the first N reviews of each split and label as the base instead
-of all of them: for smoke tests
-only (it is recorded).
+of all of them: for smoke tests only (it is recorded).
 """
 
 from __future__ import annotations
@@ -208,8 +205,8 @@ def mix(text: str, other: str) -> str:
     return _TRAILING_BREAKS.sub("", "".join(picked))
 
 
-def copy_group(base: Base, row: int, size: int) -> str | None:
-    """A review's group in the corpus of ``size`` (its copies' too): its movie at 1x, its bucket
+def corpus_group(base: Base, row: int, size: int) -> str | None:
+    """A review's group in the corpus of ``size``, its copies' too: its movie at 1x, its bucket
     above for train reviews; none for test reviews; the original's for unlabeled ones."""
     split, group = base.splits[row], base.groups[row]
     if split == "test":
@@ -222,6 +219,7 @@ def copy_group(base: Base, row: int, size: int) -> str | None:
 def corpus_batches(base: Base, size: int, seed: int) -> Iterator[pa.RecordBatch]:
     """The corpus of ``size`` times the base, split by split, copy by copy, in batches."""
     cycles = cell_cycles(base, seed)
+    groups = [corpus_group(base, row, size) for row in range(len(base))]  # the same for every copy
     split_rows: dict[str, list[int]] = {}
     for row, split in enumerate(base.splits):
         split_rows.setdefault(split, []).append(row)
@@ -234,8 +232,7 @@ def corpus_batches(base: Base, size: int, seed: int) -> Iterator[pa.RecordBatch]
                     base.texts[r] if partner is None else mix(base.texts[r], base.texts[partner[r]]) for r in chunk
                 ]
                 labels = [LABEL_NAMES[base.labels[r]] for r in chunk]
-                groups = [copy_group(base, r, size) for r in chunk]
-                columns = [texts, labels, [SPLIT_NAMES[split]] * len(chunk), groups]
+                columns = [texts, labels, [SPLIT_NAMES[split]] * len(chunk), [groups[r] for r in chunk]]
                 yield pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], schema=CORPUS_SCHEMA)
 
 
