@@ -24,13 +24,19 @@ print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": usage.ru
 
 def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak RSS in MiB of it and its descendants)."""
+    seconds, peak, _ = run_measured_log(args, cwd, env)
+    return seconds, peak
+
+
+def run_measured_log(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """run_measured, and what the command wrote to stderr (the stages' logs)."""
     done = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode != 0 or not done.stdout.strip():
         raise SystemExit(f"the launcher of {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     if report["returncode"] != 0:
         raise SystemExit(f"{' '.join(args)} failed ({report['returncode']}):\n{done.stderr[-3000:]}")
-    return report["seconds"], report["peak_kib"] / 1024  # Linux reports KiB
+    return report["seconds"], report["peak_kib"] / 1024, done.stderr  # Linux reports KiB
 
 
 def stage_edges(repo: Path, env: dict[str, str]) -> list[tuple[str, str]]:

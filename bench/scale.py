@@ -41,7 +41,15 @@ still judged the targets. Results go to metrics/scale.json, rewritten after ever
 seconds per 1,000 reviews and peak memory, and `targets`, computed from those figures: each
 stage's peak memory at the largest size against 8 GiB, and its time per review at the largest
 size over that at the smallest (1x) against 1.3. The plot (docs/scale.png) shows both against
-size. `--base-reviews N` takes the first N reviews of each split and label as the base instead
+size.
+
+`--cluster-size 4` adds the cluster column: at that size, once the stages ran here, the
+row-parallel ones among them (download, reindex_vocab, train_ngrams, train_ending, evaluate) run
+again on a real loopback cluster (imdb_sentiment.loopback: one `dask scheduler`, one-thread
+`dask worker` processes running the clone's code) of each `--cluster-workers` count (1,2), each
+stage's seconds recorded with every parallel step it logged (parts, wall, task total, longest
+task) and, from the one-worker run, an estimate for ten workers: the stage's serial part plus,
+for each step, its task total over ten but never less than its longest task. `--base-reviews N` takes the first N reviews of each split and label as the base instead
 of all of them: for smoke tests only (it is recorded).
 """
 
@@ -66,7 +74,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from measure import run_measured, stage_edges, stage_order
+from measure import run_measured, run_measured_log, stage_edges, stage_order
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = (1, 2, 4, 10)
@@ -86,6 +94,10 @@ TABLE_PARAMS: dict[str, Any] = {
     "columns": {"text": "text", "label": "label", "split": "split", "group": "group"},
     "labels": {"negative": ["neg"], "positive": ["pos"]},
 }
+# The stages whose work is Dask tasks on a cluster (imdb_sentiment.cluster), and the line each
+# parallel step logs there: "<step>: N parts in W s (tasks T s in all, longest L s) on ...".
+CLUSTER_STAGES = ("download", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
+_STEP_LINE = re.compile(r"(\w+): (\d+) parts in ([\d.]+) s \(tasks ([\d.]+) s in all, longest ([\d.]+) s\)")
 # A sentence ends at . ! or ? followed by white space, or at a paragraph break (IMDB's <br /><br />).
 _SENTENCE_END = re.compile(r"((?<=[.!?])\s+|\s*<br\s*/?>\s*<br\s*/?>\s*)")
 _TRAILING_BREAKS = re.compile(r"(?:\s|<br\s*/?>)+$")
@@ -473,6 +485,10 @@ def measure_size(size: int, base: Base, args: argparse.Namespace, record: dict[s
             if recorded:
                 result["stages"][stage] = stage_figures(seconds, peak, reviews)
                 write_record(out, record)
+        if size == args.cluster_size:
+            parallel = [stage for stage in run if stage in CLUSTER_STAGES and (not args.stages or stage in args.stages)]
+            result["cluster"] = measure_cluster(clone, env, parallel, args)
+            write_record(out, record)
         result["reviews_table_rows"] = rows = reviews_table_rows(clone)
         if rows is not None and rows != reviews:
             print(
@@ -485,6 +501,47 @@ def measure_size(size: int, base: Base, args: argparse.Namespace, record: dict[s
             print(f"{size}x clone kept: {root}", flush=True)
         else:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def cluster_steps(log: str) -> list[dict[str, float]]:
+    """The parallel steps a stage logged on a cluster: parts, wall, task total and longest task."""
+    return [
+        {"step": m[0], "parts": int(m[1]), "wall": float(m[2]), "tasks": float(m[3]), "longest": float(m[4])}
+        for m in _STEP_LINE.findall(log)
+    ]
+
+
+def ten_worker_estimate(seconds: float, steps: list[dict[str, Any]], workers: int = 10) -> float:
+    """A stage's time on ``workers`` one-thread workers, from a run on one: what is not a parallel
+    step stays (the client's reading, merging, fits), and each step takes its task total spread
+    evenly, but never less than its longest task."""
+    serial = seconds - sum(step["wall"] for step in steps)
+    return serial + sum(max(step["tasks"] / workers, step["longest"]) for step in steps)
+
+
+def measure_cluster(
+    clone: Path, env: dict[str, str], stages: Sequence[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """The row-parallel ``stages`` again on a real loopback cluster of each --cluster-workers count
+    (one-thread workers running the clone's code): seconds per stage and each parallel step."""
+    from imdb_sentiment.loopback import loopback_cluster
+
+    column: dict[str, Any] = {}
+    for workers in args.cluster_workers:
+        figures: dict[str, Any] = {}
+        with loopback_cluster(
+            clone.parent / f"cluster-{workers}", workers, env={"PYTHONPATH": env["PYTHONPATH"]}
+        ) as running:
+            for stage in stages:
+                command = ["dvc", "repro", "--single-item", "--force", stage]
+                seconds, peak, log = run_measured_log(command, clone, env | running.client_env())
+                steps = cluster_steps(log)
+                figures[stage] = {"seconds": round(seconds, 1), "client_peak_mib": round(peak), "steps": steps}
+                if workers == 1:
+                    figures[stage]["estimate_10_workers_s"] = round(ten_worker_estimate(seconds, steps), 1)
+                print(f"cluster {workers} worker(s) {stage:<16} {seconds:9.1f} s {peak:8.0f} MiB", flush=True)
+        column[f"{workers}_workers"] = figures
+    return column
 
 
 def run_order(sizes: Sequence[int]) -> list[int]:
@@ -512,7 +569,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--base-reviews", type=int, metavar="N", help="smoke tests only: first N of each split and label"
     )
+    parser.add_argument("--cluster-size", type=int, help="at this size, rerun the row-parallel stages on a cluster")
+    parser.add_argument(
+        "--cluster-workers", default="1,2", help="the loopback cluster's one-thread workers, each count in turn"
+    )
     args = parser.parse_args(argv)
+    args.cluster_workers = [int(count) for count in parse_list(args.cluster_workers)]
     try:
         args.sizes = sorted({int(size) for size in parse_list(args.sizes)})
     except ValueError:

@@ -4,8 +4,9 @@ import argparse
 import logging
 from pathlib import Path
 
+from imdb_sentiment import cluster
 from imdb_sentiment.io import write_json
-from imdb_sentiment.params import DataParams, load_params
+from imdb_sentiment.params import ClusterParams, DataParams, load_params
 from imdb_sentiment.sources import SOURCES
 from imdb_sentiment.stage import run_stage
 
@@ -20,7 +21,8 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(DataParams)
 
-    summary = SOURCES[p.source](p, Path(args.out), Path(args.cache_dir))
+    with cluster.runner(load_params(ClusterParams)) as work:  # your files' parts: read here or on workers
+        summary = SOURCES[p.source](p, Path(args.out), Path(args.cache_dir), work)
     write_json(args.metrics, summary)
     log.info("%d reviews (source %s) -> %s: %s", summary["reviews"], p.source, args.out, summary["counts"])
 

@@ -1,13 +1,18 @@
-"""Stage evaluate: the ensemble and each member on every test review; metrics, confusion matrix, ROC."""
+"""Stage evaluate: the ensemble and each member on every test review; metrics, confusion matrix, ROC.
+
+The members score parts of the test reviews where the cluster settings say (here or on Dask
+workers, each loading the ensemble once); the stacker combines them here."""
 
 import argparse
 import logging
 
 from dvclive import Live
 
-from imdb_sentiment.classifier import load_ensemble
+from imdb_sentiment import cluster
+from imdb_sentiment.classifier import ModelFiles, score_packed
 from imdb_sentiment.evaluation import binary_metrics
 from imdb_sentiment.io import load_npz, write_json
+from imdb_sentiment.params import ClusterParams, load_params
 from imdb_sentiment.stage import run_stage
 
 log = logging.getLogger("evaluate")
@@ -23,9 +28,10 @@ def main() -> None:
 
     test = load_npz(args.test)
     labels = test["labels"]
-    classifier = load_ensemble(args.model)
-    members = classifier.member_probabilities(test["ids"], test["offsets"])
-    probabilities = classifier.combine(members)
+    model = ModelFiles.read(args.model)
+    with cluster.runner(load_params(ClusterParams)) as work:  # members score parts of the reviews here or on workers
+        members = score_packed(model, test["ids"], test["offsets"], work)
+    probabilities = model.classifier.combine(members)
     scores = binary_metrics(labels, probabilities)
     scores["members"] = {name: binary_metrics(labels, p) for name, p in members.items()}
     write_json(args.metrics, scores)

@@ -1,22 +1,23 @@
 """Stage reindex_vocab: tokenize, rank words on the train split, encode train and test.
 
-One pass over the reviews table in batches (imdb_sentiment.vocab.StreamingEncoder): memory holds
-the packed ids, not the tokens."""
+Parts of the reviews table are tokenized where cluster settings say (imdb_sentiment.cluster:
+here, or on Dask workers) and merged in order (imdb_sentiment.vocab.StreamingEncoder): memory
+holds the packed ids, not the tokens, and the outputs are the same bytes however the rows were cut."""
 
 import argparse
 import logging
 
 import numpy as np
 
+from imdb_sentiment import cluster
+from imdb_sentiment.encoding import ENCODED_SPLITS, encode_part
 from imdb_sentiment.io import PipelineError, save_npz, write_json
-from imdb_sentiment.params import VocabParams, load_params
-from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews, split_mask
+from imdb_sentiment.params import ClusterParams, VocabParams, load_params
+from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews
 from imdb_sentiment.stage import run_stage
-from imdb_sentiment.text import tokenize
 from imdb_sentiment.vocab import StreamingEncoder, finish_encoding
 
 log = logging.getLogger("reindex_vocab")
-TOKENIZED_BATCH_ROWS = 10_000  # a batch's tokens as Python strings take about 130 MiB
 
 
 def main() -> None:
@@ -26,16 +27,16 @@ def main() -> None:
     parser.add_argument("--train", required=True, help="encoded train reviews (.npz)")
     parser.add_argument("--test", required=True, help="encoded test reviews (.npz)")
     args = parser.parse_args()
-    p = load_params(VocabParams)
+    p, where = load_params(VocabParams), load_params(ClusterParams)
 
     encoder = StreamingEncoder()
-    parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {TRAIN: [], TEST: []}
-    for batch in iter_reviews(args.reviews, ["split", "label", "text"], batch_rows=TOKENIZED_BATCH_ROWS):
-        for split, part in parts.items():
-            rows = batch.filter(split_mask(batch, [split]))
-            tokens = [tokenize(text) for text in rows.column("text").to_pylist()]
-            flat, lengths = encoder.provisional(tokens, count=split == TRAIN)
-            part.append((flat, lengths, rows.column("label").to_numpy(zero_copy_only=False).astype(np.int8)))
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {split: [] for split in ENCODED_SPLITS}
+    with cluster.runner(where) as work:
+        batches = iter_reviews(args.reviews, ["split", "label", "text"], batch_rows=work.partition_rows)
+        for encoded in cluster.run_parts(work, encode_part, cluster.batch_parts(batches)):
+            provisional = encoder.merge(encoded.words, encoded.train_counts)
+            for split, (flat, lengths, labels) in encoded.splits.items():
+                parts[split].append((provisional[flat], lengths, labels))
     try:
         vocab, final = encoder.vocab(p.num_words)
     except ValueError as exc:

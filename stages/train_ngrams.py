@@ -10,11 +10,12 @@ import time
 
 import numpy as np
 
+from imdb_sentiment import cluster
 from imdb_sentiment.ensemble import MemberScores, accuracy
 from imdb_sentiment.io import PipelineError, write_json
 from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.packed_members import fit_and_score, load_packed_train
-from imdb_sentiment.params import EndingParams, NgramParams, group_model, load_params
+from imdb_sentiment.params import ClusterParams, EndingParams, NgramParams, group_model, load_params
 from imdb_sentiment.stage import run_stage
 
 
@@ -40,7 +41,10 @@ def main() -> None:
     fit["last_words"] = last_words
 
     started = time.perf_counter()
-    model, val_probabilities = fit_and_score(functools.partial(fit_ngram_model, **fit), data, p.refit_full)
+    # Counting n-grams and building features go where the cluster settings say; the fit is here.
+    with cluster.runner(load_params(ClusterParams)) as work:
+        fit_model = functools.partial(fit_ngram_model, **fit, work=work)
+        model, val_probabilities = fit_and_score(fit_model, data, p.refit_full)
     val_labels = data.labels[data.val_rows]
     val_accuracy = accuracy(val_probabilities, val_labels)
     log.info("validation accuracy %.4f; %d n-grams (1..%d) in the model", val_accuracy, model.weights.size, p.max_n)

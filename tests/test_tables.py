@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fixture_tables import review_frame, write_csv, write_jsonl, write_parquet
@@ -194,3 +195,21 @@ def test_a_value_listed_for_both_classes_is_refused(tmp_path: Path) -> None:
     path = write_csv(review_frame(), tmp_path / "in.csv")
     with pytest.raises(PipelineError, match="lists 'bad' under both negative and positive"):
         write_table_source(spec(path, labels={"negative": ["bad"], "positive": ["good", "bad"]}), str(tmp_path / "o"))
+
+
+def test_a_parquet_file_s_row_groups_are_parts_with_the_bytes_of_the_whole(tmp_path: Path) -> None:
+    """Parts a worker reads alone: each row group, numbered from the footer; bad rows named in the file."""
+    frame = review_frame()
+    whole = write_parquet(frame, tmp_path / "whole.parquet")
+    grouped = tmp_path / "grouped.parquet"
+    pq.write_table(pq.read_table(whole), grouped, row_group_size=100)
+    fs, files = tables.list_files(spec(grouped))
+    parts = tables.file_parts(fs, files)
+    assert [(part.row_group, part.first) for part in parts] == [(i, 1 + 100 * i) for i in range(5)]
+    write_table_source(spec(whole), str(tmp_path / "a.parquet"))
+    write_table_source(spec(grouped), str(tmp_path / "b.parquet"))
+    assert md5(tmp_path / "a.parquet") == md5(tmp_path / "b.parquet")
+    frame.loc[317, "sentiment"] = "meh"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), grouped, row_group_size=100)
+    with pytest.raises(PipelineError, match=r"grouped.parquet row 318 column 'sentiment': label 'meh'"):
+        write_table_source(spec(grouped), str(tmp_path / "c.parquet"))

@@ -9,20 +9,23 @@ whichever file it came from.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
+from imdb_sentiment.cluster import Part, Runner, row_ranges, rows_label, run_parts
 from imdb_sentiment.ensemble import Stacker
 from imdb_sentiment.io import PipelineError, read_json, write_zip
-from imdb_sentiment.members import KERAS, Member, MemberKind, kind_of, load_member, model_filename
+from imdb_sentiment.members import KERAS, KERAS_BATCH, Member, MemberKind, kind_of, load_member, model_filename
 from imdb_sentiment.params import PadParams, load_params
 from imdb_sentiment.preprocessing import Preprocessing
 
@@ -102,7 +105,7 @@ def _manifest_members(manifest: Mapping[str, Any]) -> dict[str, tuple[MemberKind
     return members
 
 
-def load_ensemble(path: str | os.PathLike[str]) -> Classifier:
+def load_ensemble(path: str | os.PathLike[str] | IO[bytes]) -> Classifier:
     """Read the zip; each member is loaded by its kind, through a temporary file (Keras loads from paths)."""
     try:
         with zipfile.ZipFile(path) as bundle:
@@ -159,3 +162,79 @@ def load_classifier(
     if str(path).endswith(".zip"):
         return load_ensemble(path)
     return load_keras_classifier(path, vocab_path, params_path)
+
+
+@dataclass
+class ModelFiles:
+    """A model file's bytes (and, for a .keras file that does not carry them, the vocabulary and
+    params files'), loaded where it scores: a task ships it to each worker once (``Runner.map``'s
+    shared values), and each worker loads it once. Locally it is loaded once too."""
+
+    model: bytes
+    suffix: str  # .zip or .keras: says how to load it
+    vocab: bytes | None = None
+    params: bytes | None = None
+
+    @classmethod
+    def read(
+        cls,
+        path: str | os.PathLike[str] = DEFAULT_MODEL,
+        vocab_path: str | os.PathLike[str] = DEFAULT_VOCAB,
+        params_path: str | os.PathLike[str] = DEFAULT_PARAMS,
+    ) -> ModelFiles:
+        if not Path(path).is_file():
+            raise PipelineError(f"no trained model at {path}: run `dvc repro` (or `dvc pull`) first")
+        if str(path).endswith(".zip"):  # self-contained
+            return cls(Path(path).read_bytes(), ".zip")
+        vocab, params = (Path(p).read_bytes() if Path(p).is_file() else None for p in (vocab_path, params_path))
+        return cls(Path(path).read_bytes(), Path(path).suffix, vocab, params)
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        if self.suffix == ".zip":
+            return load_ensemble(io.BytesIO(self.model))
+        with tempfile.TemporaryDirectory(prefix="imdb-model-") as tmp:  # Keras loads from paths
+            model, vocab, params = (Path(tmp) / name for name in (f"model{self.suffix}", "vocab.json", "params.yaml"))
+            for target, data in ((model, self.model), (vocab, self.vocab), (params, self.params)):
+                if data is not None:
+                    target.write_bytes(data)
+            return load_keras_classifier(model, vocab, params)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "classifier"}
+
+
+def part_member_probabilities(packed: tuple[np.ndarray, np.ndarray], model: ModelFiles) -> dict[str, np.ndarray]:
+    return model.classifier.member_probabilities(*packed)
+
+
+def scoring_parts(ids: np.ndarray, offsets: np.ndarray, rows: int) -> list[Part]:
+    """Packed reviews in parts of whole Keras batches (``rows`` rounded down to a multiple of
+    KERAS_BATCH): a Keras member sees the batches a single pass would, however the rows are cut."""
+    rows = max(1, rows // KERAS_BATCH) * KERAS_BATCH
+    return [
+        Part(rows_label(first, end), (ids[offsets[first] : offsets[end]], offsets[first : end + 1] - offsets[first]))
+        for first, end in row_ranges(offsets.size - 1, rows)
+    ]
+
+
+def score_packed(model: ModelFiles, ids: np.ndarray, offsets: np.ndarray, work: Runner) -> dict[str, np.ndarray]:
+    """Every member's probabilities for packed reviews, scored in parts where ``work`` runs them."""
+    parts = scoring_parts(ids, offsets, work.partition_rows)
+    results = run_parts(work, part_member_probabilities, parts, {"model": model})
+    if not results:
+        return {name: np.zeros(0) for name in model.classifier.members}
+    return {name: np.concatenate([result[name] for result in results]) for name in results[0]}
+
+
+def part_predictions(texts: list[str], model: ModelFiles) -> np.ndarray:
+    return model.classifier.predict(texts)
+
+
+def predict_texts(model: ModelFiles, texts: Sequence[str], work: Runner) -> np.ndarray:
+    """``classifier.predict(texts)``, in parts of whole Keras batches where ``work`` runs them (a
+    worker gets the model once): the same probabilities, byte for byte."""
+    rows = max(1, work.partition_rows // KERAS_BATCH) * KERAS_BATCH
+    parts = [Part(rows_label(first, end), list(texts[first:end])) for first, end in row_ranges(len(texts), rows)]
+    results = run_parts(work, part_predictions, parts, {"model": model})
+    return np.concatenate(results) if results else np.zeros(0, dtype=np.float64)

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from imdb_sentiment.io import PipelineError, atomic_output
 from imdb_sentiment.native_logs import hide_tensorflow_noise
-from imdb_sentiment.predict import DEFAULT_MODEL, DEFAULT_PARAMS, DEFAULT_VOCAB, Classifier, label_of
+from imdb_sentiment.predict import DEFAULT_MODEL, DEFAULT_PARAMS, DEFAULT_VOCAB, Classifier, ModelFiles, label_of
 
 
 def terms_cell(terms: list[dict[str, Any]]) -> str:
@@ -72,15 +72,16 @@ def predict_command(args: argparse.Namespace) -> None:
     if args.text is None and args.file is None:
         raise PipelineError("give a review to score, or --file FILE (one review per line, - for stdin)")
     texts = [args.text] if args.text is not None else read_reviews_file(args.file)
-    classifier = load_chosen_classifier(args)
     explanations = None
     if args.explain:
         from imdb_sentiment.explain import explain_texts
 
-        explanations = [e.as_dict() for e in explain_texts(classifier, texts, args.top)]
+        explanations = [e.as_dict() for e in explain_texts(load_chosen_classifier(args), texts, args.top)]
         probabilities = [e["probability"] for e in explanations]
+    elif args.file is not None:  # a file of reviews: scored in parts, here or on a Dask cluster
+        probabilities = predict_file_texts(chosen_model_files(args), texts)
     else:
-        probabilities = classifier.predict(texts).tolist()
+        probabilities = load_chosen_classifier(args).predict(texts).tolist()
     if args.text is not None and args.output is None and args.format is None:
         p = probabilities[0]
         print(f"{p:.4f}\t{label_of(p)}")
@@ -93,6 +94,21 @@ def predict_command(args: argparse.Namespace) -> None:
             write_predictions(texts, probabilities, out, fmt, explanations)
     else:
         write_predictions(texts, probabilities, sys.stdout, fmt, explanations)
+
+
+def predict_file_texts(model: ModelFiles, texts: list[str]) -> list[float]:
+    import logging
+
+    from imdb_sentiment import cluster
+    from imdb_sentiment.classifier import predict_texts
+    from imdb_sentiment.params import ClusterParams, load_params
+
+    # Where the parts go is said on stderr (stdout may be the predictions).
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("imdb_sentiment.cluster").setLevel(logging.INFO)
+    settings = load_params(ClusterParams) if Path(DEFAULT_PARAMS).is_file() else ClusterParams()
+    with cluster.runner(settings) as work:
+        return predict_texts(model, texts, work).tolist()
 
 
 def print_explanation(explanation: dict[str, Any]) -> None:
@@ -128,10 +144,27 @@ def load_chosen_classifier(args: argparse.Namespace) -> Classifier:
     return load_classifier(args.model, vocab_path=args.vocab, params_path=args.params)
 
 
+def chosen_model_files(args: argparse.Namespace) -> ModelFiles:
+    """The files of the model ``load_chosen_classifier`` would load, as bytes a worker can load too."""
+    from imdb_sentiment.predict import model_files_at_revision, model_files_in_stage
+
+    if args.stage is not None:
+        return model_files_in_stage(args.stage)
+    if args.rev is not None:
+        return model_files_at_revision(args.rev, args.model, vocab_path=args.vocab, params_path=args.params)
+    return ModelFiles.read(args.model, args.vocab, args.params)
+
+
 def report_command(args: argparse.Namespace) -> None:
     from imdb_sentiment.report import write_report
 
     print(write_report(Path(args.out), base=args.base))
+
+
+def cluster_command(args: argparse.Namespace) -> None:
+    from imdb_sentiment.loopback import serve_until_interrupted
+
+    serve_until_interrupted(Path(args.folder).resolve(), args.workers)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -174,8 +207,18 @@ def main(argv: list[str] | None = None) -> None:
     report = commands.add_parser("report", help="metrics, params and plots of the workspace against a base revision")
     report.add_argument("--base", default="HEAD", help="the revision to compare with (default HEAD; in CI: main)")
     report.add_argument("--out", default="report", help="folder for report.md and plots/ (default report/)")
+    local_cluster = commands.add_parser(
+        "cluster", help="a Dask scheduler and workers on this machine's loopback, until Ctrl-C (docs: cluster)"
+    )
+    local_cluster.add_argument("--workers", type=positive_int, default=2, help="worker processes (one thread each)")
+    local_cluster.add_argument("--folder", default=".dask-cluster", help="the processes' logs and working folders")
     args = parser.parse_args(argv)
-    commands_by_name = {"predict": predict_command, "serve": serve_command, "report": report_command}
+    commands_by_name = {
+        "predict": predict_command,
+        "serve": serve_command,
+        "report": report_command,
+        "cluster": cluster_command,
+    }
     try:
         commands_by_name[args.command](args)
     except PipelineError as exc:

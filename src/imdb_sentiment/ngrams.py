@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from imdb_sentiment.cluster import LocalRunner, Part, Runner, rows_label, run_parts
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
 from imdb_sentiment.sequences import keep_last_words
 
@@ -58,29 +59,64 @@ def chunk(ids: np.ndarray, offsets: np.ndarray, first: int, end: int) -> tuple[n
     return ids[offsets[first] : offsets[end]], offsets[first : end + 1] - offsets[first]
 
 
-def document_frequencies(ids: np.ndarray, offsets: np.ndarray, order: int, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted keys of every ``order``-gram and the number of reviews each is found in."""
-    keys, counts = [], []
-    for first, end in row_chunks(offsets):
-        _, chunk_keys = _unique_pairs(*ngram_keys(*chunk(ids, offsets, first, end), order, base))
-        unique, df = np.unique(chunk_keys, return_counts=True)
-        keys.append(unique)
-        counts.append(df)
-    if len(keys) == 1:
-        return keys[0], counts[0]
-    unique, position = np.unique(np.concatenate(keys), return_inverse=True)
-    return unique, np.bincount(position, weights=np.concatenate(counts), minlength=unique.size).astype(np.int64)
+def packed_parts(ids: np.ndarray, offsets: np.ndarray, work: Runner) -> list[Part]:
+    """The packed reviews in parts of the runner's rows: the tasks of a row-parallel n-gram step."""
+    return [
+        Part(rows_label(first, end), chunk(ids, offsets, first, end))
+        for first, end in row_chunks(offsets, work.partition_rows)
+    ]
+
+
+def _local(work: Runner | None) -> Runner:
+    return work if work is not None else LocalRunner(CHUNK_ROWS)
+
+
+def part_frequencies(
+    packed: tuple[np.ndarray, np.ndarray], orders: int, base: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A part's document frequencies of its 1..``orders``-grams: (sorted keys, counts) per order."""
+    frequencies = []
+    for order in range(1, orders + 1):
+        _, keys = _unique_pairs(*ngram_keys(*packed, order, base))
+        frequencies.append(np.unique(keys, return_counts=True))
+    return frequencies
+
+
+def _add_frequencies(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Parts' (keys, counts) summed: integers, so the sum is the same whatever the cut."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    unique, position = np.unique(np.concatenate([keys for keys, _ in parts]), return_inverse=True)
+    counts = np.zeros(unique.size, dtype=np.int64)
+    np.add.at(counts, position, np.concatenate([df for _, df in parts]))
+    return unique, counts
+
+
+def document_frequencies(
+    ids: np.ndarray, offsets: np.ndarray, orders: int, base: int, work: Runner | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Sorted keys of every n-gram of each order 1..``orders`` and the number of reviews each is found in."""
+    work = _local(work)
+    results = run_parts(work, part_frequencies, packed_parts(ids, offsets, work), {"orders": orders, "base": base})
+    return [_add_frequencies([result[order] for result in results]) for order in range(orders)]
 
 
 def build_key_tables(
-    ids: np.ndarray, offsets: np.ndarray, max_n: int, base: int, min_df: int, max_features: int | None = None
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    max_n: int,
+    base: int,
+    min_df: int,
+    max_features: int | None = None,
+    work: Runner | None = None,
 ) -> list[np.ndarray]:
     """Sorted keys of the 1..max_n-grams found in at least ``min_df`` reviews, one table per order;
     with ``max_features``, only that many of them: the most frequent, ties to the lower order,
     then the lower key."""
     keys, dfs = [], []
-    for order in range(1, max_n + 1):
-        unique, df = document_frequencies(ids, offsets, order, base)
+    for unique, df in document_frequencies(ids, offsets, max_n, base, work):
         kept = df >= min_df
         keys.append(unique[kept])
         dfs.append(df[kept])
@@ -122,24 +158,30 @@ def present_features(
     return unique // n_columns, unique % n_columns
 
 
-def binary_features(ids: np.ndarray, offsets: np.ndarray, tables: list[np.ndarray], base: int) -> sp.csr_matrix:
+def part_features(packed: tuple[np.ndarray, np.ndarray], lookups: Sequence[Any], base: int) -> sp.csr_matrix:
+    """A part's reviews x n-grams presence matrix (float32 0/1)."""
+    rows, cols = present_features(*packed, lookups, base)
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    n_rows = packed[1].size - 1
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    data = np.ones(rows.size, dtype=np.float32)
+    return sp.csr_matrix((data, cols, indptr), shape=(n_rows, sum(t.size for t in lookups)))
+
+
+def binary_features(
+    ids: np.ndarray, offsets: np.ndarray, tables: list[np.ndarray], base: int, work: Runner | None = None
+) -> sp.csr_matrix:
     """Reviews x n-grams presence matrix (float32 0/1); n-grams not in the tables are dropped.
-    Built a chunk of reviews at a time: the same matrix, in the memory of one chunk's n-grams."""
+    Built a part of reviews at a time: the same matrix, in the memory of one part's n-grams."""
     import pandas as pd
 
+    work = _local(work)
     lookups = [pd.Index(table) for table in tables]
-    n_columns = sum(t.size for t in tables)
-    parts = []
-    for first, end in row_chunks(offsets):
-        rows, cols = present_features(*chunk(ids, offsets, first, end), lookups, base)
-        order = np.lexsort((cols, rows))
-        rows, cols = rows[order], cols[order]
-        indptr = np.zeros(end - first + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=end - first), out=indptr[1:])
-        data = np.ones(rows.size, dtype=np.float32)
-        parts.append(sp.csr_matrix((data, cols, indptr), shape=(end - first, n_columns)))
+    parts = run_parts(work, part_features, packed_parts(ids, offsets, work), {"lookups": lookups, "base": base})
     if not parts:
-        return sp.csr_matrix((0, n_columns), dtype=np.float32)
+        return sp.csr_matrix((0, sum(t.size for t in tables)), dtype=np.float32)
     return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
@@ -172,18 +214,20 @@ class NgramModel:
 
         return [pd.Index(table) for table in self.tables]
 
-    def decision(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def decision(self, ids: np.ndarray, offsets: np.ndarray, work: Runner | None = None) -> np.ndarray:
         """Log-odds that each review is positive: the sum of its present n-grams' weights."""
         ids, offsets = self.window(ids, offsets)
-        scores = []
-        for first, end in row_chunks(offsets):
-            rows, cols = present_features(*chunk(ids, offsets, first, end), self.lookups, self.base)
-            scores.append(np.bincount(rows, weights=self.weights[cols], minlength=end - first))
+        work = _local(work)
+        scores = run_parts(work, part_decision, packed_parts(ids, offsets, work), {"model": self})
         return (np.concatenate(scores) if scores else np.zeros(0)) + self.bias
 
-    def predict(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def predict(self, ids: np.ndarray, offsets: np.ndarray, work: Runner | None = None) -> np.ndarray:
         """Probability that each review is positive."""
-        return 1.0 / (1.0 + np.exp(-self.decision(ids, offsets)))
+        return 1.0 / (1.0 + np.exp(-self.decision(ids, offsets, work)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to workers without the hashed lookups: each worker builds them once, where it scores.
+        return {key: value for key, value in self.__dict__.items() if key != "lookups"}
 
     def save(self, path: str | os.PathLike[str]) -> None:
         arrays = {f"keys_{n}": table for n, table in enumerate(self.tables, start=1)}
@@ -206,6 +250,12 @@ class NgramModel:
         return model
 
 
+def part_decision(packed: tuple[np.ndarray, np.ndarray], model: NgramModel) -> np.ndarray:
+    """A part's sums of present n-grams' weights, each review's own (bias not added)."""
+    rows, cols = present_features(*packed, model.lookups, model.base)
+    return np.bincount(rows, weights=model.weights[cols], minlength=packed[1].size - 1)
+
+
 def fit_ngram_model(
     ids: np.ndarray,
     offsets: np.ndarray,
@@ -217,14 +267,15 @@ def fit_ngram_model(
     c: float,
     last_words: int | None = None,
     max_features: int | None = None,
+    work: Runner | None = None,
 ) -> NgramModel:
     """NB-weight binary 1..max_n-gram features, then L2 logistic regression (liblinear,
     deterministic); with ``last_words``, of each review's last that many words only."""
     from sklearn.linear_model import LogisticRegression
 
     ids, offsets = keep_last_words(ids, offsets, last_words)
-    tables = build_key_tables(ids, offsets, max_n, base, min_df, max_features)
-    x = binary_features(ids, offsets, tables, base)
+    tables = build_key_tables(ids, offsets, max_n, base, min_df, max_features, work)
+    x = binary_features(ids, offsets, tables, base, work)
     ratios = nb_log_count_ratios(x, y)
     classifier = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
     classifier.fit(x.multiply(ratios).tocsr(), y)

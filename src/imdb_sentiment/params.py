@@ -234,6 +234,18 @@ class EnsembleParams(_Group):
         return self
 
 
+class ClusterParams(_Group):
+    """Where row-parallel work runs (imdb_sentiment.cluster). No stage lists it in dvc.yaml: the
+    outputs are the same bytes wherever the work ran, so changing it reruns nothing."""
+
+    group: ClassVar[str] = "cluster"
+    # The defaults are for commands run outside a pipeline's folder (predict --file); params.yaml lists them.
+    scheduler: str | None = None  # a Dask scheduler (tls://host:8786); null: here, unless $DASK_SCHEDULER_ADDRESS
+    partition_rows: PositiveInt = 25_000  # reviews per task: a part's memory, not its result, depends on it
+    retries: Annotated[int, Field(ge=0)] = 2  # reruns of a task that raised (a lost worker is always rerun)
+    connect_timeout_s: PositiveFloat = 10.0
+
+
 class ExportParams(_Group):
     group: ClassVar[str] = "export"
     probe_words: list[str]

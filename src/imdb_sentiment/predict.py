@@ -11,10 +11,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from imdb_sentiment.classifier import DEFAULT_MODEL, DEFAULT_PARAMS, DEFAULT_VOCAB, Classifier, load_classifier
+from imdb_sentiment.classifier import (
+    DEFAULT_MODEL,
+    DEFAULT_PARAMS,
+    DEFAULT_VOCAB,
+    Classifier,
+    ModelFiles,
+    load_classifier,
+)
 from imdb_sentiment.io import PipelineError
 
-__all__ = ["Classifier", "label_of", "load_classifier", "load_classifier_at_revision", "load_classifier_in_stage"]
+__all__ = [
+    "Classifier",
+    "ModelFiles",
+    "label_of",
+    "load_classifier",
+    "load_classifier_at_revision",
+    "load_classifier_in_stage",
+    "model_files_at_revision",
+    "model_files_in_stage",
+]
 
 
 def label_of(probability: float, threshold: float = 0.5) -> Literal["positive", "negative"]:
@@ -45,6 +61,34 @@ def load_classifier_at_revision(
             return load_classifier(local[0], vocab_path=local[1], params_path=local[2])
     except UnknownRevision:
         raise PipelineError(f"no model version or git revision {rev!r} in {repo} ({describe(repo)})") from None
+
+
+def model_files_at_revision(
+    rev: str,
+    path: str = DEFAULT_MODEL,
+    *,
+    vocab_path: str = DEFAULT_VOCAB,
+    params_path: str = DEFAULT_PARAMS,
+    repo: str | Path = ".",
+) -> ModelFiles:
+    """The model's files as committed at ``rev`` (as ``load_classifier_at_revision`` finds them), as bytes."""
+    from imdb_sentiment.registry import describe, registered, resolve
+    from imdb_sentiment.revisions import UnknownRevision, files_at_revision
+
+    commit = resolve(version=rev, repo=repo)[0] if rev in registered(repo)[0] else rev
+    needed = [path] if str(path).endswith(".zip") else [path, vocab_path, params_path]
+    try:
+        with files_at_revision(needed, commit, repo, label=rev) as local:
+            return ModelFiles.read(*local)
+    except UnknownRevision:
+        raise PipelineError(f"no model version or git revision {rev!r} in {repo} ({describe(repo)})") from None
+
+
+def model_files_in_stage(stage: str, repo: str | Path = ".") -> ModelFiles:
+    from imdb_sentiment.registry import resolve
+
+    rev, path = resolve(stage=stage, repo=repo)
+    return model_files_at_revision(rev, path, repo=repo)
 
 
 def load_classifier_in_stage(stage: str, repo: str | Path = ".") -> Classifier:

@@ -7,16 +7,19 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from imdb_sentiment.cluster import Runner
 from imdb_sentiment.params import DataParams
 
 log = logging.getLogger(__name__)
 
-# (params, reviews table to write, download cache folder) -> metrics/data.json's summary
-Source = Callable[[DataParams, Path, Path], dict[str, object]]
+# (params, reviews table to write, download cache folder, where row-parallel work runs)
+# -> metrics/data.json's summary
+Source = Callable[[DataParams, Path, Path, Runner], dict[str, object]]
 
 
-def imdb_source(params: DataParams, out: Path, cache_dir: Path) -> dict[str, object]:
-    """The aclImdb archive: $IMDB_ARCHIVE when set, else data.url downloaded once, md5-checked."""
+def imdb_source(params: DataParams, out: Path, cache_dir: Path, work: Runner) -> dict[str, object]:
+    """The aclImdb archive: $IMDB_ARCHIVE when set, else data.url downloaded once, md5-checked.
+    Read here whatever ``work`` is: one gzip stream cannot be cut unread."""
     from imdb_sentiment.archive import ARCHIVE_ENV, download_archive, file_md5, local_archive_from_env, read_reviews
     from imdb_sentiment.reviews import write_reviews
 
@@ -32,8 +35,9 @@ def imdb_source(params: DataParams, out: Path, cache_dir: Path) -> dict[str, obj
     return {"source": "imdb", **report.as_dict(), "archive_md5": md5, "archive_md5_matches_params": md5 == params.md5}
 
 
-def table_source(params: DataParams, out: Path, cache_dir: Path) -> dict[str, object]:
-    """Your own CSV, TSV, Parquet or JSONL files, as data.table describes them."""
+def table_source(params: DataParams, out: Path, cache_dir: Path, work: Runner) -> dict[str, object]:
+    """Your own CSV, TSV, Parquet or JSONL files, as data.table describes them: each file (a
+    Parquet file's each row group) is a part, read where ``work`` runs it."""
     from imdb_sentiment.tables import TableSpec, write_table_source
 
     table = params.table
@@ -46,7 +50,7 @@ def table_source(params: DataParams, out: Path, cache_dir: Path) -> dict[str, ob
         seed=table.seed,
         storage_options=table.storage_options,
     )
-    return write_table_source(spec, str(out)).as_dict()
+    return write_table_source(spec, str(out), work).as_dict()
 
 
 SOURCES: dict[str, Source] = {"imdb": imdb_source, "table": table_source}

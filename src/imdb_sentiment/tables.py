@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from imdb_sentiment.cluster import LocalRunner, Part, Runner
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.reviews import SCHEMA, TEST, TRAIN, UNLABELED, ReviewsWriter, TextTally
 
@@ -200,7 +201,10 @@ def check_columns(name: str, found: Sequence[str], spec: TableSpec) -> dict[str,
 Batch = tuple[int, dict[str, pa.Array]]  # (row number of the batch's first row, arrays by role)
 
 
-def parquet_batches(fs: Any, file: str, name: str, spec: TableSpec) -> Iterator[Batch]:
+def parquet_batches(
+    fs: Any, file: str, name: str, spec: TableSpec, row_group: int | None = None, first: int = 1
+) -> Iterator[Batch]:
+    """The file's rows, or one row group's (``first``: the row number of its first row)."""
     import pyarrow.parquet as pq
 
     with fs.open(file, "rb") as handle:
@@ -215,8 +219,9 @@ def parquet_batches(fs: Any, file: str, name: str, spec: TableSpec) -> Iterator[
             raise PipelineError(
                 f"{name}: column {wanted['text']!r} (data.table.columns.text) holds {text_type}, expected strings"
             )
-        first = 1
-        for batch in parquet.iter_batches(batch_size=READ_ROWS, columns=list(dict.fromkeys(wanted.values()))):
+        groups = None if row_group is None else [row_group]
+        columns = list(dict.fromkeys(wanted.values()))
+        for batch in parquet.iter_batches(batch_size=READ_ROWS, row_groups=groups, columns=columns):
             yield first, {role: batch.column(column) for role, column in wanted.items()}
             first += batch.num_rows
 
@@ -418,28 +423,93 @@ def tally(table: pa.Table, report: TableReport) -> None:
     report.texts.add(table.column("text").to_pylist())
 
 
-def write_table_source(spec: TableSpec, out: str) -> TableReport:
-    """Read every file ``spec`` names into the reviews table at ``out``; nothing is written on error."""
+# ---- the parts of the files, read wherever the work runs
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file, or one row group of a Parquet file, read by one task: a worker opens it by its
+    path or URL with its own credentials (the task carries the spec, never a secret)."""
+
+    file: str  # as the filesystem of spec.path names it
+    fmt: str
+    name: str  # as the user names it, in messages and metrics/data.json
+    row_group: int | None = None  # Parquet only
+    first: int = 1  # the row number of the part's first row in its file
+
+
+def file_parts(fs: Any, files: Sequence[tuple[str, str]]) -> list[FilePart]:
+    """Parquet files by row group (counted from the footer, read here); CSV, TSV and JSONL files
+    whole: a quoted text may hold a line break, so their rows cannot be cut unread."""
+    import pyarrow.parquet as pq
+
+    parts = []
+    for file, fmt in files:
+        name = display_name(fs, file)
+        if fmt != "parquet":
+            parts.append(FilePart(file, fmt, name))
+            continue
+        with fs.open(file, "rb") as handle:
+            try:
+                metadata = pq.ParquetFile(handle).metadata
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise PipelineError(f"{name}: not a readable Parquet file ({exc})") from exc
+        first = 1
+        for group in range(max(metadata.num_row_groups, 1)):
+            parts.append(FilePart(file, fmt, name, group if metadata.num_row_groups else None, first))
+            first += metadata.row_group(group).num_rows if metadata.num_row_groups else 0
+    return parts
+
+
+def part_reviews(part: FilePart, spec: TableSpec) -> Iterator[pa.Table]:
+    """A part's rows of the reviews table, batch by batch, ids from 0 (the stage numbers them).
+    Here the batches stream as they are read (a big CSV in bounded memory); a worker sends a
+    part's batches back together."""
+    import fsspec
+
+    fs, _ = fsspec.core.url_to_fs(spec.path, **spec.storage_options)
+    labels = LabelMap.from_params(spec.labels)
+    if part.fmt == "parquet":
+        batches = parquet_batches(fs, part.file, part.name, spec, part.row_group, part.first)
+    else:
+        batches = file_batches(fs, part.file, part.fmt, part.name, spec)
+    for first, arrays in batches:
+        yield to_reviews(first, arrays, part.name, spec, labels, first_id=0)
+
+
+def numbered(table: pa.Table, first_id: int) -> pa.Table:
+    ids = pa.array(np.arange(first_id, first_id + table.num_rows), type=pa.int32())
+    return table.set_column(table.schema.get_field_index("id"), "id", ids)
+
+
+def write_table_source(spec: TableSpec, out: str, work: Runner | None = None) -> TableReport:
+    """Read every file ``spec`` names into the reviews table at ``out``, the parts where ``work``
+    runs them, written here in order; nothing is written on error."""
     labels = LabelMap.from_params(spec.labels)
     if len(labels.classes) != 2:
         raise PipelineError(
             f"params.yaml: data.table.labels lists {len(labels.classes)} classes ({', '.join(labels.classes)}); "
             "the pipeline has two, negative then positive"
         )
+    work = work if work is not None else LocalRunner(READ_ROWS)
     fs, files = list_files(spec)
+    parts = file_parts(fs, files)
+    rows_by_file = Counter[str]()
     report = TableReport(classes=labels.classes)
     with ReviewsWriter(out) as writer:
-        for file, fmt in files:
-            name = display_name(fs, file)
-            before = writer.rows
-            for first, arrays in file_batches(fs, file, fmt, name, spec):
-                table = to_reviews(first, arrays, name, spec, labels, first_id=writer.rows)
+        tasks = [Part(f"{part.name} from row {part.first}", part) for part in parts]
+        for part, tables in zip(parts, work.map(part_reviews, tasks, {"spec": spec}), strict=True):
+            for table in tables:
+                table = numbered(table, writer.rows)
                 tally(table, report)
                 writer.write(table)
-            if writer.rows == before:
+                rows_by_file[part.name] += table.num_rows
+        for file, fmt in files:
+            name = display_name(fs, file)
+            if not rows_by_file[name]:
                 raise PipelineError(f"{name}: no rows; expected a header and at least one review")
             report.files.append(name)
-            log.info("%s: %d rows (%s)", name, writer.rows - before, fmt)
+            log.info("%s: %d rows (%s)", name, rows_by_file[name], fmt)
         missing = [key for key in report.count_keys()[:-1] if not report.counts[key]]
         if missing:
             raise PipelineError(

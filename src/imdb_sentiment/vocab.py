@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -71,29 +70,28 @@ def words_by_index(vocab: Mapping[str, int]) -> list[str]:
 
 
 class StreamingEncoder:
-    """build_vocab and encode in one pass over reviews that stream by in batches.
+    """build_vocab and encode in one pass over reviews that stream by in parts.
 
-    Each word gets a provisional id the first time it is seen and the train words are counted;
-    at the end the vocabulary is ranked as build_vocab ranks it and the provisional ids are
-    mapped to the final ones. The result is build_vocab's and encode's, whatever the batches.
+    Each part numbers its own words (``imdb_sentiment.encoding.encode_part``, wherever it ran);
+    ``merge`` gives each new word a provisional id, in part order, and adds the part's train
+    counts (integers: the sum does not depend on the order). At the end the vocabulary is ranked
+    as build_vocab ranks it and the provisional ids are mapped to the final ones. The result is
+    build_vocab's and encode's, whatever the parts.
     """
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self._train_counts = np.zeros(0, dtype=np.int64)
 
-    def provisional(self, token_lists: Iterable[Sequence[str]], count: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Packed provisional ids (no <BOS>) of a batch's reviews; ``count``: they are train reviews."""
-        ids, token_lists = self._ids, list(token_lists)
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        tokens = itertools.chain.from_iterable(token_lists)
-        provisional = (ids.setdefault(token, len(ids)) for token in tokens)
-        flat = np.fromiter(provisional, dtype=np.int32, count=int(lengths.sum()))
-        if count:
-            if self._train_counts.size < len(ids):
-                self._train_counts = np.pad(self._train_counts, (0, len(ids) - self._train_counts.size))
-            self._train_counts += np.bincount(flat, minlength=self._train_counts.size)
-        return flat, lengths
+    def merge(self, words: Sequence[str], train_counts: np.ndarray) -> np.ndarray:
+        """A part's word numbering -> provisional ids; ``train_counts``: each word's count in the
+        part's train reviews."""
+        ids = self._ids
+        mapping = np.fromiter((ids.setdefault(w, len(ids)) for w in words), dtype=np.int32, count=len(words))
+        if self._train_counts.size < len(ids):
+            self._train_counts = np.pad(self._train_counts, (0, len(ids) - self._train_counts.size))
+        self._train_counts[mapping] += train_counts  # a part's words are distinct
+        return mapping
 
     def vocab(self, num_words: int) -> tuple[dict[str, int], np.ndarray]:
         """The vocabulary, and each provisional id's final id (<UNK> beyond ``num_words``)."""
