@@ -49,7 +49,9 @@ again on a real loopback cluster (imdb_sentiment.loopback: one `dask scheduler`,
 `dask worker` processes running the clone's code) of each `--cluster-workers` count (1,2), each
 stage's seconds recorded with every parallel step it logged (parts, wall, task total, longest
 task) and, from the one-worker run, an estimate for ten workers: the stage's serial part plus,
-for each step, its task total over ten but never less than its longest task. `--base-reviews N` takes the first N reviews of each split and label as the base instead
+for each step, its task total over ten but never less than its longest task.
+
+`--base-reviews N` takes the first N reviews of each split and label as the base instead
 of all of them: for smoke tests only (it is recorded).
 """
 

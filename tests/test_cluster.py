@@ -246,6 +246,7 @@ def test_predict_file_gives_the_same_output_here_and_on_two_workers(
     reviews.write_text(
         "".join(f"review {i}: a great film, wonderful\nreview {i}: dull and awful\n" for i in range(1500))
     )
+    set_params(cluster_repo / "params.yaml", {"cluster.partition_rows": 1024})  # 3,000 reviews: three parts
     outputs = {}
     for where, env in {"here": {}, "cluster": two_workers.client_env()}.items():
         out = tmp_path / f"{where}.csv"

@@ -394,6 +394,28 @@ def scale_table(record: Record) -> str:
     return table(header, rows) + f"\n\nCommit `{record['commit'][:7]}`. {note}{state}"
 
 
+def cluster_table(record: Record) -> str:
+    """bench/scale.py's cluster column: each row-parallel stage here, on 1 and 2 loopback
+    workers, and the estimate for 10 workers from the one-worker run's task timings."""
+    measured = [r for r in record["results"] if r.get("cluster")]
+    if not measured:
+        return "No cluster column in this record yet."
+    result = measured[-1]
+    columns = sorted(result["cluster"], key=lambda name: int(name.split("_")[0]))
+    header = ["stage", "here", *(name.replace("_", " ") for name in columns), "10 workers, estimated"]
+    rows = []
+    for stage in result["cluster"][columns[0]]:
+        here = result["stages"].get(stage, {}).get("seconds")
+        cells = [f"{result['cluster'][name][stage]['seconds']:,.1f} s" for name in columns]
+        estimate = result["cluster"][columns[0]][stage].get("estimate_10_workers_s")
+        rows.append((f"`{stage}`", "—" if here is None else f"{here:,.1f} s", *cells,
+                     "—" if estimate is None else f"{estimate:,.1f} s"))  # fmt: skip
+    return table(header, rows) + (
+        f"\n\n{result['size']}x corpus ({result['reviews']:,} reviews), commit `{record['commit'][:7]}`, "
+        f"{record.get('cpu_count', '?')} cores: the workers share the client's cores."
+    )
+
+
 class Source(NamedTuple):
     path: str  # relative to the repository root
     build: Callable[[Record], str]
@@ -409,6 +431,12 @@ PLACEHOLDERS: dict[str, Source] = {
     "neighbors": Source("metrics/neighbors.json", neighbors_table, REPRO),
     "bench": Source("metrics/bench.json", bench_table, "uv run python bench/run.py"),
     "scale": Source("metrics/scale.json", scale_table, "uv run python bench/scale.py"),
+    "cluster": Source(
+        "metrics/cluster.json",
+        cluster_table,
+        "uv run python bench/scale.py --sizes 4 --stages download,reindex_vocab,train_ending --cluster-size 4 "
+        "--out metrics/cluster.json --plot /tmp/cluster.png",
+    ),
     "serve": Source("metrics/bench.json", serve_table, "uv run python bench/serve.py", needs="serve"),
     "platforms": Source("metrics/platforms.json", platforms_table, "uv run python bench/check_platforms.py"),
     "experiments": Source("metrics/experiments.json", experiments_table, "uv run python studies/experiments.py"),
