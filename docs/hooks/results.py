@@ -402,7 +402,8 @@ def cluster_table(record: Record) -> str:
         return "No cluster column in this record yet."
     result = measured[-1]
     columns = sorted(result["cluster"], key=lambda name: int(name.split("_")[0]))
-    header = ["stage", "here", *(name.replace("_", " ") for name in columns), "10 workers, estimated"]
+    counts = [int(name.split("_")[0]) for name in columns]
+    header = ["stage", "here", *(f"{n} worker{'s' if n > 1 else ''}" for n in counts), "10 workers, estimated"]
     rows = []
     for stage in result["cluster"][columns[0]]:
         here = result["stages"].get(stage, {}).get("seconds")

@@ -254,12 +254,12 @@ def run_parts(
 ) -> list[Result]:
     """Every part's result, in order, and a log line of what the parts took."""
     results = list(work.map(function, parts, shared))
-    # A cluster's timings are worth a line in the stage's log; a local run's are not news.
-    log.log(
-        logging.DEBUG if isinstance(work, LocalRunner) else logging.INFO,
-        "%s: %s on %s",
-        getattr(function, "__name__", "work"),
-        work.times.summary(),
-        work.where,
-    )
+    log_times(work, function)
     return results
+
+
+def log_times(work: Runner, function: Callable[..., Any]) -> None:
+    """One line of what the last map's parts took: a cluster's is worth a line in the stage's log,
+    a local run's is not news (debug)."""
+    level = logging.DEBUG if isinstance(work, LocalRunner) else logging.INFO
+    log.log(level, "%s: %s on %s", getattr(function, "__name__", "work"), work.times.summary(), work.where)

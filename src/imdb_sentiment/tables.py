@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from imdb_sentiment.cluster import LocalRunner, Part, Runner
+from imdb_sentiment.cluster import LocalRunner, Part, Runner, log_times
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.reviews import SCHEMA, TEST, TRAIN, UNLABELED, ReviewsWriter, TextTally
 
@@ -504,6 +504,7 @@ def write_table_source(spec: TableSpec, out: str, work: Runner | None = None) ->
                 tally(table, report)
                 writer.write(table)
                 rows_by_file[part.name] += table.num_rows
+        log_times(work, part_reviews)
         for file, fmt in files:
             name = display_name(fs, file)
             if not rows_by_file[name]:
