@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from imdb_sentiment.loopback import free_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port", "post_json", "request", "start_server"]
 
 
 def start_server(model: Path, port: int, cwd: Path, *extra: str) -> subprocess.Popen[str]:

@@ -26,6 +26,7 @@ from imdb_sentiment.cluster import Part, Runner, row_ranges, rows_label, run_par
 from imdb_sentiment.ensemble import Stacker
 from imdb_sentiment.io import PipelineError, read_json, write_zip
 from imdb_sentiment.members import KERAS, KERAS_BATCH, Member, MemberKind, kind_of, load_member, model_filename
+from imdb_sentiment.ngrams import packed_parts
 from imdb_sentiment.params import PadParams, load_params
 from imdb_sentiment.preprocessing import Preprocessing
 
@@ -208,19 +209,15 @@ def part_member_probabilities(packed: tuple[np.ndarray, np.ndarray], model: Mode
     return model.classifier.member_probabilities(*packed)
 
 
-def scoring_parts(ids: np.ndarray, offsets: np.ndarray, rows: int) -> list[Part]:
-    """Packed reviews in parts of whole Keras batches (``rows`` rounded down to a multiple of
-    KERAS_BATCH): a Keras member sees the batches a single pass would, however the rows are cut."""
-    rows = max(1, rows // KERAS_BATCH) * KERAS_BATCH
-    return [
-        Part(rows_label(first, end), (ids[offsets[first] : offsets[end]], offsets[first : end + 1] - offsets[first]))
-        for first, end in row_ranges(offsets.size - 1, rows)
-    ]
+def whole_keras_batches(rows: int) -> int:
+    """``rows`` rounded down to whole Keras batches (at least one): parts of that size let a Keras
+    member see the batches a single pass would, however the rows are cut."""
+    return max(1, rows // KERAS_BATCH) * KERAS_BATCH
 
 
 def score_packed(model: ModelFiles, ids: np.ndarray, offsets: np.ndarray, work: Runner) -> dict[str, np.ndarray]:
     """Every member's probabilities for packed reviews, scored in parts where ``work`` runs them."""
-    parts = scoring_parts(ids, offsets, work.partition_rows)
+    parts = packed_parts(ids, offsets, whole_keras_batches(work.partition_rows))
     results = run_parts(work, part_member_probabilities, parts, {"model": model})
     if not results:
         return {name: np.zeros(0) for name in model.classifier.members}
@@ -234,7 +231,7 @@ def part_predictions(texts: list[str], model: ModelFiles) -> np.ndarray:
 def predict_texts(model: ModelFiles, texts: Sequence[str], work: Runner) -> np.ndarray:
     """``classifier.predict(texts)``, in parts of whole Keras batches where ``work`` runs them (a
     worker gets the model once): the same probabilities, byte for byte."""
-    rows = max(1, work.partition_rows // KERAS_BATCH) * KERAS_BATCH
+    rows = whole_keras_batches(work.partition_rows)
     parts = [Part(rows_label(first, end), list(texts[first:end])) for first, end in row_ranges(len(texts), rows)]
     results = run_parts(work, part_predictions, parts, {"model": model})
     return np.concatenate(results) if results else np.zeros(0, dtype=np.float64)

@@ -94,17 +94,12 @@ class Runner(Protocol):
         ...
 
 
-def _timed(function: Callable[..., Result], payload: Any, **shared: Any) -> tuple[Result, float]:
+def _timed(function: Callable[..., Any], payload: Any, gather: bool, **shared: Any) -> tuple[Any, float]:
+    """A part's result and its seconds; ``gather``: a generator's items as a list (on a worker: a
+    generator cannot travel back; here it streams)."""
     started = time.perf_counter()
     result = function(payload, **shared)
-    return result, time.perf_counter() - started
-
-
-def _timed_on_worker(function: Callable[..., Any], payload: Any, **shared: Any) -> tuple[Any, float]:
-    """A task: the function's result, a generator's items as a list (a generator cannot travel)."""
-    started = time.perf_counter()
-    result = function(payload, **shared)
-    if isinstance(result, types.GeneratorType):
+    if gather and isinstance(result, types.GeneratorType):
         result = list(result)
     return result, time.perf_counter() - started
 
@@ -122,7 +117,7 @@ class LocalRunner:
     ) -> Iterator[Result]:
         started, self.times = time.perf_counter(), TaskTimes()
         for part in parts:
-            result, seconds = _timed(function, part.payload, **(shared or {}))
+            result, seconds = _timed(function, part.payload, False, **(shared or {}))
             self.times.seconds.append(seconds)
             self.times.wall = time.perf_counter() - started
             yield result
@@ -200,7 +195,7 @@ class DaskRunner:
             while True:
                 while len(pending) < limit and (part := next(parts, None)) is not None:
                     future = self.client.submit(
-                        _timed_on_worker, function, part.payload, **scattered, pure=False, retries=self.retries
+                        _timed, function, part.payload, True, **scattered, pure=False, retries=self.retries
                     )
                     pending.append((part, future))
                 if not pending:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from imdb_sentiment.cluster import LocalRunner, Part, Runner, rows_label, run_parts
+from imdb_sentiment.cluster import LocalRunner, Part, Runner, row_ranges, rows_label, run_parts
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
 from imdb_sentiment.sequences import keep_last_words
 
@@ -48,22 +48,17 @@ def _unique_pairs(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.nd
     return rows[first], keys[first]
 
 
-def row_chunks(offsets: np.ndarray, rows: int = CHUNK_ROWS) -> list[tuple[int, int]]:
-    """(first, end) review rows of consecutive chunks: the n-gram work goes a chunk at a time, so its
-    memory follows the chunk, and every result is a sum over reviews that does not see the cut."""
-    n_reviews = offsets.size - 1
-    return [(start, min(start + rows, n_reviews)) for start in range(0, n_reviews, rows)]
-
-
 def chunk(ids: np.ndarray, offsets: np.ndarray, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
     return ids[offsets[first] : offsets[end]], offsets[first : end + 1] - offsets[first]
 
 
-def packed_parts(ids: np.ndarray, offsets: np.ndarray, work: Runner) -> list[Part]:
-    """The packed reviews in parts of the runner's rows: the tasks of a row-parallel n-gram step."""
+def packed_parts(ids: np.ndarray, offsets: np.ndarray, rows: int) -> list[Part]:
+    """The packed reviews in consecutive parts of ``rows`` reviews, the tasks of a row-parallel step:
+    each result is a sum over a part's own reviews, so it does not see the cut, and the memory
+    follows the part."""
     return [
         Part(rows_label(first, end), chunk(ids, offsets, first, end))
-        for first, end in row_chunks(offsets, work.partition_rows)
+        for first, end in row_ranges(offsets.size - 1, rows)
     ]
 
 
@@ -99,7 +94,9 @@ def document_frequencies(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Sorted keys of every n-gram of each order 1..``orders`` and the number of reviews each is found in."""
     work = _local(work)
-    results = run_parts(work, part_frequencies, packed_parts(ids, offsets, work), {"orders": orders, "base": base})
+    results = run_parts(
+        work, part_frequencies, packed_parts(ids, offsets, work.partition_rows), {"orders": orders, "base": base}
+    )
     return [_add_frequencies([result[order] for result in results]) for order in range(orders)]
 
 
@@ -179,7 +176,9 @@ def binary_features(
 
     work = _local(work)
     lookups = [pd.Index(table) for table in tables]
-    parts = run_parts(work, part_features, packed_parts(ids, offsets, work), {"lookups": lookups, "base": base})
+    parts = run_parts(
+        work, part_features, packed_parts(ids, offsets, work.partition_rows), {"lookups": lookups, "base": base}
+    )
     if not parts:
         return sp.csr_matrix((0, sum(t.size for t in tables)), dtype=np.float32)
     return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
@@ -218,7 +217,8 @@ class NgramModel:
         """Log-odds that each review is positive: the sum of its present n-grams' weights."""
         ids, offsets = self.window(ids, offsets)
         work = _local(work)
-        scores = run_parts(work, part_decision, packed_parts(ids, offsets, work), {"model": self})
+        tasks = packed_parts(ids, offsets, work.partition_rows)
+        scores = run_parts(work, part_decision, tasks, {"model": self})
         return (np.concatenate(scores) if scores else np.zeros(0)) + self.bias
 
     def predict(self, ids: np.ndarray, offsets: np.ndarray, work: Runner | None = None) -> np.ndarray:

@@ -505,8 +505,7 @@ def write_table_source(spec: TableSpec, out: str, work: Runner | None = None) ->
                 writer.write(table)
                 rows_by_file[part.name] += table.num_rows
         log_times(work, part_reviews)
-        for file, fmt in files:
-            name = display_name(fs, file)
+        for name, fmt in dict.fromkeys((part.name, part.fmt) for part in parts):
             if not rows_by_file[name]:
                 raise PipelineError(f"{name}: no rows; expected a header and at least one review")
             report.files.append(name)
