@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fixture_repo import run
 from fixture_server import free_port
 
 SSHD = "/usr/sbin/sshd"
@@ -29,6 +30,24 @@ class Remote:
     url: str
     shared: dict[str, str] = field(default_factory=dict)  # `dvc remote modify` (committed)
     secret: dict[str, str] = field(default_factory=dict)  # `dvc remote modify --local` (config.local)
+
+
+def add_remote(clone: Path, remote: Remote, *, commit_part: bool) -> None:
+    """The URL and non-secret options in .dvc/config (when ``commit_part``), secrets in config.local."""
+    if commit_part:
+        run(clone, "dvc", "remote", "add", remote.name, remote.url)
+        for option, value in remote.shared.items():
+            run(clone, "dvc", "remote", "modify", remote.name, option, value)
+    for option, value in remote.secret.items():
+        run(clone, "dvc", "remote", "modify", "--local", remote.name, option, value)
+
+
+def fresh_clone(origin: Path, where: Path, remotes: list[Remote]) -> Path:
+    """A teammate's clone: git only, an empty DVC cache of its own, their own credentials."""
+    run(where.parent, "git", "clone", "-q", str(origin), str(where))
+    for remote in remotes:
+        add_remote(where, remote, commit_part=False)
+    return where
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fixture_repo import REPO, run, stages_run
-from remote_servers import S3_KEY, S3_SECRET, SSHD, Remote, s3_server, ssh_server
+from remote_servers import S3_KEY, S3_SECRET, SSHD, Remote, add_remote, fresh_clone, s3_server, ssh_server
 
 EXPERIMENT = "team-exp"
 SECRET_OPTIONS = {
@@ -38,24 +38,6 @@ pytestmark = pytest.mark.skipif(
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def add_remote(clone: Path, remote: Remote, *, commit_part: bool) -> None:
-    """The URL and non-secret options in .dvc/config (when ``commit_part``), secrets in config.local."""
-    if commit_part:
-        run(clone, "dvc", "remote", "add", remote.name, remote.url)
-        for option, value in remote.shared.items():
-            run(clone, "dvc", "remote", "modify", remote.name, option, value)
-    for option, value in remote.secret.items():
-        run(clone, "dvc", "remote", "modify", "--local", remote.name, option, value)
-
-
-def fresh_clone(origin: Path, where: Path, remotes: list[Remote]) -> Path:
-    """A teammate's clone: git only, an empty DVC cache of its own, their own credentials."""
-    run(where.parent, "git", "clone", "-q", str(origin), str(where))
-    for remote in remotes:
-        add_remote(where, remote, commit_part=False)
-    return where
 
 
 def secrets_in(config_text: str) -> set[str]:

@@ -167,6 +167,26 @@ def cluster_command(args: argparse.Namespace) -> None:
     serve_until_interrupted(Path(args.folder).resolve(), args.workers)
 
 
+def sweep_command(args: argparse.Namespace) -> None:
+    import logging
+
+    from imdb_sentiment.sweep import interrupted_message, run_sweep
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")  # progress on stderr, the table on stdout
+    for name in ("imdb_sentiment.sweep", "imdb_sentiment.cluster"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    repo = Path.cwd()
+    try:
+        status = run_sweep(
+            repo, args.set_params, args.trials, address=args.cluster, workers=args.workers, prefix=args.name,
+            metric_text=args.metric, minimize=args.minimize,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print(interrupted_message(), file=sys.stderr)
+        sys.exit(130)
+    sys.exit(status)
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the ensemble (.zip) or a Keras model (.keras)")
     parser.add_argument("--vocab", default=DEFAULT_VOCAB, help="for a .keras model without its vocabulary only")
@@ -212,12 +232,27 @@ def main(argv: list[str] | None = None) -> None:
     )
     local_cluster.add_argument("--workers", type=positive_int, default=2, help="worker processes (one thread each)")
     local_cluster.add_argument("--folder", default=".dask-cluster", help="the processes' logs and working folders")
+    sweep = commands.add_parser(
+        "sweep", help="`dvc exp run` trials on a Dask cluster, shared through origin and the DVC remote (docs: sweeps)"
+    )
+    sweep.add_argument("-S", "--set-param", dest="set_params", action="append", default=[],
+                       metavar="[FILE:]PARAM=VALUES",
+                       help="as `dvc exp run --queue -S`: a,b,c or range(...) is a grid axis")  # fmt: skip
+    sweep.add_argument("--trials", type=Path, help="a YAML list of trials, each a mapping of param to value")
+    sweep.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler (tls://host:8786); default: "
+                       "$DASK_SCHEDULER_ADDRESS or cluster.scheduler, else --workers processes here")  # fmt: skip
+    sweep.add_argument("--workers", type=positive_int, default=2, help="the local cluster's worker processes")
+    sweep.add_argument("--name", default="sweep", help="the trials' name prefix (default sweep)")
+    sweep.add_argument("--metric", default="metrics/ensemble.json:val_accuracy",
+                       help="FILE:KEY that picks the best trial; never a test figure")  # fmt: skip
+    sweep.add_argument("--minimize", action="store_true", help="the lowest metric is best (a loss)")
     args = parser.parse_args(argv)
     commands_by_name = {
         "predict": predict_command,
         "serve": serve_command,
         "report": report_command,
         "cluster": cluster_command,
+        "sweep": sweep_command,
     }
     try:
         commands_by_name[args.command](args)
