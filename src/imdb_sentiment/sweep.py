@@ -432,6 +432,20 @@ def describe(outcome: TrialResult, trial: Trial, metric: Metric) -> str:
     return f"{trial.name} ({settings}): {metric.key} {outcome.value} in {outcome.seconds:.0f} s on {outcome.worker}"
 
 
+def reason(error: str) -> str:
+    """The line of a trial's log that says why: a stage's own ``error:`` line, else the last."""
+    lines = [line for line in error.splitlines() if line.strip()]
+    starts = [number for number, line in enumerate(lines) if line.startswith("error: ")]
+    if not starts:
+        return lines[-1].strip() if lines else "no message"
+    said = [lines[starts[-1]]]
+    for line in lines[starts[-1] + 1 :]:  # an error's indented detail lines (e.g. the params at fault)
+        if not line.startswith((" ", "\t")):
+            break
+        said.append(line.strip())
+    return "; ".join(said)
+
+
 def pull(sweep: Sweep) -> None:
     """The finished experiments into the user's clone: git refs from origin, outputs from the remote."""
     names = sweep.finished
@@ -519,7 +533,7 @@ def run_sweep(
     if chosen:
         print(f"\nbest: {chosen[0]} ({metric} = {chosen[1]}, {'lowest' if minimize else 'highest'})")
     for failure in sweep.failed:
-        print(f"failed: {failure.name}: {failure.error.splitlines()[-1] if failure.error else 'no message'}")
+        print(f"failed: {failure.name}: {reason(failure.error)}")
     return 1 if sweep.failed else 0
 
 
