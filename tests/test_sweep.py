@@ -168,6 +168,29 @@ def test_four_trials_survive_a_killed_worker_reach_a_fresh_clone_and_are_not_run
 
 
 @pytest.mark.slow
+def test_an_interrupted_sweep_resumes_and_runs_each_trial_once(sweep_team: dict, workers: LoopbackCluster) -> None:
+    a: Path = sweep_team["a"]
+    workers.wait_for_workers(2)
+    grid = ("-S", "ensemble.C=0.6,0.8,1.2", "--name", "resume", "--cluster", workers.address)
+    command = [sys.executable, "-m", "imdb_sentiment", "sweep", *grid]
+    first = subprocess.Popen(command, cwd=a, env=repo_env(a), stderr=subprocess.PIPE, text=True)
+    assert first.stderr is not None
+    for line in first.stderr:
+        if line.startswith("[1/3]"):  # one trial finished, two to go
+            break
+    first.send_signal(signal.SIGINT)
+    said = first.communicate(timeout=120)[1]
+    assert first.returncode == 130 and "the same command resumes the sweep" in said, said
+    again = sweep_cli(a, *grid)
+    assert again.returncode == 0, again.stderr
+    resumed = next(line for line in again.stderr.splitlines() if line.startswith("sweep resume at "))
+    assert ": 3 trials, " in resumed and not resumed.endswith(" 3 to run") and ", 0 already on origin" not in resumed
+    names = {sweep.trial_name("resume", sweep_team["commit"], [f"ensemble.C={c}"]) for c in ("0.6", "0.8", "1.2")}
+    assert names <= origin_experiments(sweep_team["origin"], sweep_team["commit"])
+    assert all(name in again.stdout for name in names)
+
+
+@pytest.mark.slow
 def test_a_bad_value_fails_its_trial_alone_on_a_local_cluster(sweep_team: dict, tmp_path: Path) -> None:
     """No --cluster: --workers processes here, reaching S3 with the clone's config.local."""
     a: Path = sweep_team["a"]
