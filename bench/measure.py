@@ -4,9 +4,11 @@ pipeline's stages in dependency order (bench/run.py, bench/scale.py)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 # Runs a command and reports its seconds and the peak RSS of it and its descendants. A separate
 # small process, because Linux counts in a child's peak the memory of the process it was forked
@@ -20,6 +22,16 @@ _, status, usage = os.wait4(child.pid, 0)
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": usage.ru_maxrss,
                   "returncode": os.waitstatus_to_exitcode(status)}))
 """
+
+
+def update_bench(out: Path, section: str, figures: dict[str, Any]) -> None:
+    """One section of metrics/bench.json, the others kept; written to a temporary file and renamed."""
+    bench = json.loads(out.read_text()) if out.exists() else {}
+    bench[section] = figures
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(bench, indent=2) + "\n")
+    os.replace(tmp, out)
+    print(json.dumps(figures, indent=2))
 
 
 def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:

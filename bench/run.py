@@ -34,7 +34,7 @@ from measure import run_measured, stage_order
 
 REPO = Path(__file__).resolve().parents[1]
 NOOP_RUNS = 11  # the no-op's median: one run moves by 0.2-0.4 s with the machine's load
-OTHER_BENCHMARKS = ("serve",)  # sections of bench.json written by other scripts (bench/serve.py): kept
+OTHER_BENCHMARKS = ("serve", "sweep")  # sections of bench.json written by bench/serve.py, bench/sweep.py: kept
 
 
 def one_stage_repo(path: Path, env: dict[str, str]) -> Path:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from measure import update_bench
 
 REPO = Path(__file__).resolve().parents[1]
 PHASES = {"single": 1, "batch32": 32}
@@ -122,13 +122,7 @@ def main() -> None:
         server.wait(30)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     serve = {"commit": commit, "model": args.model, "clients": args.clients, "seconds": args.seconds, **phases}
-    out = Path(args.out)
-    bench = json.loads(out.read_text()) if out.exists() else {}
-    bench["serve"] = serve
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(bench, indent=2) + "\n")
-    os.replace(tmp, out)
-    print(json.dumps(serve, indent=2))
+    update_bench(Path(args.out), "serve", serve)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ def test_the_readme_is_short_and_shows_the_commands() -> None:
         "dvc metrics diff",
         "dvc exp show",
         "dvc exp push",
+        "python -m imdb_sentiment sweep",
+        "dvc push --run-cache",
         "gto register",
         "--rev",
         "--stage",

@@ -411,10 +411,43 @@ def cluster_table(record: Record) -> str:
         estimate = result["cluster"][columns[0]][stage].get("estimate_10_workers_s")
         rows.append((f"`{stage}`", "—" if here is None else f"{here:,.1f} s", *cells,
                      "—" if estimate is None else f"{estimate:,.1f} s"))  # fmt: skip
-    return table(header, rows) + (
+    text = table(header, rows) + (
         f"\n\n{result['size']}x corpus ({result['reviews']:,} reviews), commit `{record['commit'][:7]}`, "
         f"{record.get('cpu_count', '?')} cores: the workers share the client's cores."
     )
+    before = record.get("local_vs_before")
+    if before:
+        paired = [
+            (f"`{stage}`", f"{f['seconds']:,.1f} s", f"{f['baseline_seconds']:,.1f} s", f"{f['paired_ratio']:.2f}",
+             f"{f['peak_mib']:,} / {f['baseline_peak_mib']:,} MiB", f["runs"])
+            for stage, f in before["stages"].items()
+        ]  # fmt: skip
+        header = ("stage, here", "now", f"before (`{before['baseline_commit']}`)", "paired ratio (median)",
+                  "peak, now / before", "pairs")  # fmt: skip
+        same = "the same output bytes" if before.get("outputs_identical") else "different outputs"
+        text += f"\n\nWith no cluster, against the code before it ({same}):\n\n" + table(header, paired)
+    return text
+
+
+def sweep_table(bench: Record) -> str:
+    """bench/sweep.py: the sweep's wall time with each worker count, and the 10-worker estimate."""
+    sweep = bench["sweep"]
+    runs = sorted((name for name in sweep if name.endswith("_workers")), key=lambda name: int(name.split("_")[0]))
+    rows = []
+    for name in runs:
+        run = sweep[name]
+        count = int(name.split("_")[0])
+        rows.append((f"{count} worker{'s' if count > 1 else ''}", len(run["trials"]), f"{run['wall_s']:,.0f} s",
+                     f"{run['trial_seconds_total']:,.0f} s", f"{run['longest_trial_s']:,.0f} s"))  # fmt: skip
+    if "estimate_10_workers_s" in sweep:
+        rows.append(("10 workers, estimated", len(sweep[runs[0]]["trials"]), f"{sweep['estimate_10_workers_s']:,.0f} s",
+                     "—", "—"))  # fmt: skip
+    best = sweep[runs[0]].get("best") if runs else None
+    note = f"Grid `-S {' -S '.join(sweep['grid'])}`, commit `{sweep['commit'][:7]}`."
+    if best:
+        note += f" Best trial: `{best['name']}`, {best['metric']} = {best['value']:.4f}."
+    header = ("workers", "trials", "sweep wall time", "trials' seconds in all", "longest trial")
+    return table(header, rows) + "\n\n" + note
 
 
 class Source(NamedTuple):
@@ -435,10 +468,12 @@ PLACEHOLDERS: dict[str, Source] = {
     "cluster": Source(
         "metrics/cluster.json",
         cluster_table,
-        "uv run python bench/scale.py --sizes 4 --stages download,reindex_vocab,train_ending --cluster-size 4 "
+        "uv run python bench/scale.py --sizes 4 --stages download,reindex_vocab,train_ngrams,train_ending,evaluate "
+        "--cluster-size 4 "
         "--out metrics/cluster.json --plot /tmp/cluster.png",
     ),
     "serve": Source("metrics/bench.json", serve_table, "uv run python bench/serve.py", needs="serve"),
+    "sweep": Source("metrics/bench.json", sweep_table, "uv run python bench/sweep.py", needs="sweep"),
     "platforms": Source("metrics/platforms.json", platforms_table, "uv run python bench/check_platforms.py"),
     "experiments": Source("metrics/experiments.json", experiments_table, "uv run python studies/experiments.py"),
     "model_defaults": Source(
