@@ -50,6 +50,19 @@ def fresh_clone(origin: Path, where: Path, remotes: list[Remote]) -> Path:
     return where
 
 
+def trained_clone(trained_repo: Path, root: Path) -> tuple[Path, Path]:
+    """A bare git origin under ``root`` and clone ``root/a`` of the trained fixture pipeline, sharing
+    its DVC cache, with every output restored from the run cache (nothing trained again)."""
+    origin = root / "origin.git"
+    run(root, "git", "init", "-q", "--bare", "--initial-branch=main", str(origin))
+    a = root / "a"
+    run(root, "git", "clone", "-q", str(trained_repo), str(a))
+    (root / "aclImdb_v1.tar.gz").symlink_to(trained_repo.parent / "aclImdb_v1.tar.gz")
+    run(a, "dvc", "cache", "dir", "--local", str(trained_repo / ".dvc" / "cache"))
+    run(a, "dvc", "repro")
+    return origin, a
+
+
 def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
     for _ in range(100):
         if process.poll() is not None:

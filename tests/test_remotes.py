@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 from fixture_repo import REPO, run, stages_run
-from remote_servers import S3_KEY, S3_SECRET, SSHD, Remote, add_remote, fresh_clone, s3_server, ssh_server
+from remote_servers import (
+    S3_KEY,
+    S3_SECRET,
+    SSHD,
+    Remote,
+    add_remote,
+    fresh_clone,
+    s3_server,
+    ssh_server,
+    trained_clone,
+)
 
 EXPERIMENT = "team-exp"
 SECRET_OPTIONS = {
@@ -52,13 +62,7 @@ def team(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = tmp_path_factory.mktemp("team")
     with ssh_server(root / "sshd") as ssh, s3_server() as s3:
         remotes = [ssh, s3]
-        origin = root / "origin.git"
-        run(root, "git", "init", "-q", "--bare", "--initial-branch=main", str(origin))
-        a = root / "a"
-        run(root, "git", "clone", "-q", str(trained_repo), str(a))
-        (root / "aclImdb_v1.tar.gz").symlink_to(trained_repo.parent / "aclImdb_v1.tar.gz")
-        run(a, "dvc", "cache", "dir", "--local", str(trained_repo / ".dvc" / "cache"))
-        run(a, "dvc", "repro")  # every stage restored from the run cache: nothing is trained again
+        origin, a = trained_clone(trained_repo, root)
         for remote in remotes:
             add_remote(a, remote, commit_part=True)
         run(a, "git", "add", "-A")

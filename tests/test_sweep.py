@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fixture_cluster import LoopbackCluster, loopback_cluster, throwaway_tls
 from fixture_repo import REPO, repo_env, run
-from remote_servers import S3_KEY, S3_SECRET, add_remote, fresh_clone, s3_server
+from remote_servers import S3_KEY, S3_SECRET, add_remote, fresh_clone, s3_server, trained_clone
 
 from imdb_sentiment import sweep
 from imdb_sentiment.io import PipelineError
@@ -87,13 +87,7 @@ def sweep_team(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     run cache); S3 is its default DVC remote (committed), its credentials in config.local only."""
     root = tmp_path_factory.mktemp("sweep")
     with s3_server() as s3:
-        origin = root / "origin.git"
-        run(root, "git", "init", "-q", "--bare", "--initial-branch=main", str(origin))
-        a = root / "a"
-        run(root, "git", "clone", "-q", str(trained_repo), str(a))
-        (root / "aclImdb_v1.tar.gz").symlink_to(trained_repo.parent / "aclImdb_v1.tar.gz")
-        run(a, "dvc", "cache", "dir", "--local", str(trained_repo / ".dvc" / "cache"))
-        run(a, "dvc", "repro")  # every stage restored from the run cache
+        origin, a = trained_clone(trained_repo, root)
         add_remote(a, s3, commit_part=True)
         run(a, "dvc", "remote", "default", s3.name)
         run(a, "git", "add", "-A")
