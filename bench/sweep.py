@@ -6,13 +6,14 @@
 For each worker count, in a folder of its own, as a team would have it:
 
 - a bare git origin with this checkout's HEAD;
-- a DVC remote (a local folder) holding HEAD's outputs and this checkout's run cache;
+- a DVC remote (a local folder) holding HEAD's outputs;
 - a clone of the origin whose committed default remote is that folder.
 
 There it runs the sweep as a user does (`--workers N`: a loopback cluster of one-thread workers)
 and records the sweep's wall time, and each trial's seconds, worker and validation accuracy from
 the sweep's own log, in metrics/bench.json's `sweep` section (the rest of that file is kept).
-Each worker count has its own remote, so no run gets another's trial results from the run cache.
+Each worker count has its own remote and cache, so no run gets another's trial results from the
+run cache: every trial computes what it changes.
 
 The default grid sweeps the n-gram member's C: each trial reruns train_ngrams, combine and
 evaluate on the real data and takes the other stages' outputs from the remote.
@@ -54,7 +55,10 @@ def team_clone(folder: Path) -> Path:
     run(clone, "dvc", "remote", "add", "-d", "bench", str(remote))
     run(clone, "git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qam", "bench remote")
     run(clone, "git", "push", "-q", "origin", "HEAD:refs/heads/main")
-    run(clone, "dvc", "push", "-q", "--run-cache")
+    # HEAD's outputs only, not this checkout's run cache: that may hold the results of another
+    # worker count's trials (same settings), which would then be fetched instead of computed.
+    run(clone, "dvc", "push", "-q")
+    run(clone, "dvc", "cache", "dir", "--local", str(folder / "cache"))  # the sweep's pulls stay in the folder
     return clone
 
 
