@@ -170,7 +170,7 @@ def cluster_command(args: argparse.Namespace) -> None:
 def sweep_command(args: argparse.Namespace) -> None:
     import logging
 
-    from imdb_sentiment.sweep import interrupted_message, run_sweep
+    from imdb_sentiment.sweep import INTERRUPTED, run_sweep
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # progress on stderr, the table on stdout
     for name in ("imdb_sentiment.sweep", "imdb_sentiment.cluster"):
@@ -182,7 +182,7 @@ def sweep_command(args: argparse.Namespace) -> None:
             metric_text=args.metric, minimize=args.minimize,
         )  # fmt: skip
     except KeyboardInterrupt:
-        print(interrupted_message(), file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
     sys.exit(status)
 
@@ -207,6 +207,8 @@ def positive_int(value: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from imdb_sentiment.sweep import DEFAULT_METRIC
+
     hide_tensorflow_noise()  # before anything imports TensorFlow: its C++ start-up lines would bury ours
     parser = argparse.ArgumentParser(prog="python -m imdb_sentiment", description="IMDB sentiment tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -243,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
                        "$DASK_SCHEDULER_ADDRESS or cluster.scheduler, else --workers processes here")  # fmt: skip
     sweep.add_argument("--workers", type=positive_int, default=2, help="the local cluster's worker processes")
     sweep.add_argument("--name", default="sweep", help="the trials' name prefix (default sweep)")
-    sweep.add_argument("--metric", default="metrics/ensemble.json:val_accuracy",
+    sweep.add_argument("--metric", default=DEFAULT_METRIC,
                        help="FILE:KEY that picks the best trial; never a test figure")  # fmt: skip
     sweep.add_argument("--minimize", action="store_true", help="the lowest metric is best (a loss)")
     args = parser.parse_args(argv)

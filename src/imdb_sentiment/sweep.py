@@ -35,7 +35,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +49,7 @@ from imdb_sentiment.params import ClusterParams
 log = logging.getLogger(__name__)
 CONFIG_VARIABLE = "IMDB_SWEEP_DVC_CONFIG"  # on a worker: a DVC config (credentials) for its trial clones
 DEFAULT_METRIC = "metrics/ensemble.json:val_accuracy"
+INTERRUPTED = "interrupted: finished trials are on origin; the same command resumes the sweep"
 TEST_STAGE = "evaluate"  # the one stage that reads the test split: its metrics never choose a trial
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _PLAIN_STRING = re.compile(r"[A-Za-z_][\w./-]*")
@@ -135,6 +136,19 @@ def grid(set_params: Sequence[str], trials: Sequence[Mapping[str, Any]] = ()) ->
     return list(dict.fromkeys(overrides))
 
 
+_MISSING = object()
+
+
+def dotted(mapping: Mapping[str, Any], key: str) -> Any:
+    """``mapping["a"]["b"]`` for ``"a.b"``; ``_MISSING`` where a part is absent."""
+    value: Any = mapping
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
 def check_params(params: Mapping[str, Any], overrides: Sequence[str]) -> None:
     """Each params.yaml override names a param that exists (a misspelt key would be a new,
     unused param, and a trial that changes nothing)."""
@@ -142,11 +156,8 @@ def check_params(params: Mapping[str, Any], overrides: Sequence[str]) -> None:
         key = override.split("=", 1)[0]
         if ":" in key or key.startswith(("+", "~")):  # another params file; Hydra's add / delete
             continue
-        target: Any = params
-        for part in key.split("."):
-            if not isinstance(target, dict) or part not in target:
-                raise PipelineError(f"-S {override}: params.yaml has no {key}")
-            target = target[part]
+        if dotted(params, key) is _MISSING:
+            raise PipelineError(f"-S {override}: params.yaml has no {key}")
 
 
 def trial_name(prefix: str, commit: str, overrides: Sequence[str]) -> str:
@@ -186,7 +197,9 @@ def parse_metric(text: str, repo: Path) -> Metric:
 
 def stage_outputs(dvc_yaml: Path, stage: str) -> set[str]:
     """The paths a stage writes (outs, metrics, plots), as dvc.yaml names them."""
-    definition = yaml.safe_load(dvc_yaml.read_text())["stages"].get(stage, {})
+    from imdb_sentiment.dependencies import pipeline_stages
+
+    definition = pipeline_stages(dvc_yaml).get(stage, {})
     paths = set()
     for section in ("outs", "metrics", "plots"):
         for entry in definition.get(section, []):
@@ -219,6 +232,8 @@ def baseline(repo: Path) -> Baseline:
     origin = git(repo, "remote", "get-url", "origin", check=False)
     if not origin:
         raise PipelineError("this clone has no git remote 'origin': the workers clone the team's origin")
+    if "://" not in origin and ":" not in origin.split("/")[0] and (repo / origin).exists():
+        origin = str((repo / origin).resolve())  # a folder: the workers clone it by its absolute path
     if re.match(r"[a-z+]+://[^/@]*:[^/@]*@", origin):
         raise PipelineError("origin's URL holds a password: give the workers a git credential helper instead")
     if git(repo, "status", "--porcelain", "--untracked-files=no"):
@@ -240,12 +255,10 @@ def baseline(repo: Path) -> Baseline:
     return Baseline(repo, commit, origin)
 
 
-def experiments_on(origin: str, commit: str, cwd: Path | None = None) -> set[str]:
+def experiments_on(origin: str, commit: str) -> set[str]:
     """Names of the experiments of ``commit`` that the origin holds (refs/exps/AB/CDEF.../NAME)."""
-    refs = subprocess.run(
-        ["git", "ls-remote", origin, f"refs/exps/{commit[:2]}/{commit[2:]}/*"],
-        cwd=cwd, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+    pattern = f"refs/exps/{commit[:2]}/{commit[2:]}/*"
+    refs = subprocess.run(["git", "ls-remote", origin, pattern], capture_output=True, text=True, check=True).stdout
     return {line.rsplit("/", 1)[-1] for line in refs.splitlines() if line.strip()}
 
 
@@ -279,9 +292,13 @@ _DIE_WITH_PARENT = (
 )
 
 
+def dvc_command() -> str:
+    """The ``dvc`` of this environment (the lock's), whatever is first on PATH."""
+    return str(Path(sys.executable).with_name("dvc"))
+
+
 def _command(*args: str) -> list[str]:
-    tool = str(Path(sys.executable).with_name(args[0])) if args[0] == "dvc" else args[0]
-    command = [tool, *args[1:]]
+    command = [dvc_command() if args[0] == "dvc" else args[0], *args[1:]]
     return [sys.executable, "-c", _DIE_WITH_PARENT, *command] if sys.platform == "linux" else command
 
 
@@ -341,11 +358,7 @@ def run_trial(task: TrialTask) -> TrialResult:
 
 
 def metric_value(metrics: Mapping[str, Any], metric: Metric) -> float | None:
-    value: Any = metrics
-    for part in metric.key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
+    value = dotted(metrics, metric.key)
     return float(value) if isinstance(value, int | float) else None
 
 
@@ -374,26 +387,18 @@ def cluster_client(address: str | None, workers: int, params: ClusterParams, rep
     or of a loopback cluster of ``workers`` one-thread workers that lives as long as the sweep."""
     from imdb_sentiment.loopback import loopback_cluster
 
-    named = (address, "--cluster") if address else cluster.scheduler_address(params)
-    if named is not None:
+    with ExitStack() as stack:
+        named = (address, "--cluster") if address else cluster.scheduler_address(params)
+        if named is None:
+            credentials = repo / ".dvc" / "config.local"
+            env = {CONFIG_VARIABLE: str(credentials)} if credentials.is_file() else {}
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="imdb-sweep-"))
+            local = stack.enter_context(loopback_cluster(Path(folder), workers, env=env))
+            named = (local.address, f"the sweep's own cluster of {workers} workers on this machine")
         connection = cluster.DaskRunner(*named, params)
+        stack.callback(connection.close)
         log.info("trials go to %s", connection.where)
-        try:
-            yield connection.client
-        finally:
-            connection.close()
-        return
-    credentials = repo / ".dvc" / "config.local"
-    env = {CONFIG_VARIABLE: str(credentials)} if credentials.is_file() else {}
-    with tempfile.TemporaryDirectory(prefix="imdb-sweep-") as folder, loopback_cluster(
-        Path(folder), workers, env=env
-    ) as local:  # fmt: skip
-        connection = cluster.DaskRunner(local.address, "the sweep's own cluster", params)
-        log.info("trials go to %d worker processes on this machine", workers)
-        try:
-            yield connection.client
-        finally:
-            connection.close()
+        yield connection.client
 
 
 def run_trials(client: Any, sweep: Sweep, pending: Sequence[Trial]) -> None:
@@ -452,7 +457,7 @@ def pull(sweep: Sweep) -> None:
     if not names:
         return
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("dvc")), "exp", "pull", "origin", *names],
+        [dvc_command(), "exp", "pull", "origin", *names],
         cwd=sweep.baseline.repo, capture_output=True, text=True,
     )  # fmt: skip
     if done.returncode != 0:
@@ -462,7 +467,7 @@ def pull(sweep: Sweep) -> None:
 def table(sweep: Sweep) -> str:
     """``dvc exp show --md``'s header, baseline and the sweep's rows."""
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("dvc")), "exp", "show", "--md", "--no-pager"],
+        [dvc_command(), "exp", "show", "--md", "--no-pager"],
         cwd=sweep.baseline.repo, capture_output=True, text=True, check=True,
     )  # fmt: skip
     lines = done.stdout.strip().splitlines()
@@ -472,18 +477,21 @@ def table(sweep: Sweep) -> str:
     return "\n".join(kept)
 
 
-def local_metric(repo: Path, name: str, metric: Metric) -> float | None:
+def local_metric(repo: Path, ref: str, metric: Metric) -> float | None:
     """A pulled experiment's metric, from its git commit (metrics are git-tracked)."""
-    refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").splitlines()
-    ref = next((r for r in refs if r.rsplit("/", 1)[-1] == name), None)
-    if ref is None:
-        return None
     text = git(repo, "show", f"{ref}:{metric.path}", check=False)
     return metric_value(json.loads(text), metric) if text else None
 
 
 def best(sweep: Sweep, minimize: bool) -> tuple[str, float] | None:
-    values = {name: local_metric(sweep.baseline.repo, name, sweep.metric) for name in sweep.finished}
+    """The finished trial with the best metric, read from the pulled experiments."""
+    refs = git(sweep.baseline.repo, "for-each-ref", "--format=%(refname)", "refs/exps").splitlines()
+    by_name = {ref.rsplit("/", 1)[-1]: ref for ref in refs}
+    values = {
+        name: local_metric(sweep.baseline.repo, by_name[name], sweep.metric)
+        for name in sweep.finished
+        if name in by_name
+    }
     scored = [(value, name) for name, value in values.items() if value is not None]
     if not scored:
         return None
@@ -515,11 +523,9 @@ def run_sweep(
         check_params(params, settings)
     base = baseline(repo)
     sweep = Sweep(base, make_trials(prefix, base.commit, overrides), metric)
-    on_origin = experiments_on(base.origin, base.commit, repo)
-    pending = [trial for trial in sweep.trials if trial.name not in on_origin]
-    for trial in sweep.trials:
-        if trial.name in on_origin:
-            sweep.results[trial.name] = TrialResult(trial.name, "on origin")
+    on_origin = experiments_on(base.origin, base.commit)
+    sweep.results = {t.name: TrialResult(t.name, "on origin") for t in sweep.trials if t.name in on_origin}
+    pending = [trial for trial in sweep.trials if trial.name not in sweep.results]
     log.info(
         "sweep %s at %s: %d trials, %d already on origin, %d to run",
         prefix, base.commit[:10], len(sweep.trials), len(sweep.trials) - len(pending), len(pending),
@@ -535,7 +541,3 @@ def run_sweep(
     for failure in sweep.failed:
         print(f"failed: {failure.name}: {reason(failure.error)}")
     return 1 if sweep.failed else 0
-
-
-def interrupted_message() -> str:
-    return "interrupted: finished trials are on origin; the same command resumes the sweep"
