@@ -1,9 +1,13 @@
-"""Stage export_word2vec: the trained Embedding as word2vec.txt, and nearest neighbours."""
+"""Stage export_word2vec: the trained Embedding as word2vec.txt; how good both sets of vectors are.
+
+metrics/word2vec.json holds, for stage train_word2vec's vectors and for the exported fine-tuned
+embedding: their size, WordSim-353 and SimLex-999 Spearman correlations, Google analogy accuracy
+(gensim's bundled files) and the nearest neighbours of the probe words (export.probe_words)."""
 
 import argparse
 import logging
 
-from imdb_sentiment.embeddings import load_word_vectors, nearest_neighbors, save_word_vectors
+from imdb_sentiment.embeddings import load_word_vectors, nearest_neighbors, save_word_vectors, vector_quality
 from imdb_sentiment.export import embedding_to_keyed_vectors
 from imdb_sentiment.io import load_npy, read_json, write_json
 from imdb_sentiment.params import ExportParams, load_params
@@ -19,7 +23,7 @@ def main() -> None:
     parser.add_argument("--vocab", required=True)
     parser.add_argument("--word2vec", required=True, help="vectors of the train_word2vec stage")
     parser.add_argument("--out", required=True, help="word2vec text file")
-    parser.add_argument("--neighbors", required=True)
+    parser.add_argument("--metrics", required=True, help="both vectors' quality and neighbours (.json)")
     args = parser.parse_args()
     p = load_params(ExportParams)
 
@@ -27,11 +31,17 @@ def main() -> None:
     save_word_vectors(trained, args.out)
     # Read back what was written: the file itself must load in gensim.
     exported = load_word_vectors(args.out)
-    neighbors = {
-        "trained_embedding": nearest_neighbors(exported, p.probe_words, p.topn),
-        "word2vec": nearest_neighbors(load_word_vectors(args.word2vec), p.probe_words, p.topn),
-    }
-    write_json(args.neighbors, neighbors)
+    report = {}
+    for name, vectors in (("word2vec", load_word_vectors(args.word2vec)), ("trained_embedding", exported)):
+        report[name] = {
+            "words": len(vectors),
+            "vector_size": vectors.vector_size,
+            **vector_quality(vectors),
+            "neighbors": nearest_neighbors(vectors, p.probe_words, p.topn),
+        }
+        log.info("%s: WordSim-353 %.3f, SimLex-999 %.3f, analogies %.1f%%", name, report[name]["wordsim353_spearman"],
+                 report[name]["simlex999_spearman"], 100 * report[name]["analogy_accuracy"])  # fmt: skip
+    write_json(args.metrics, report)
     log.info("%d words x %d -> %s", len(exported), exported.vector_size, args.out)
 
 

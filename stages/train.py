@@ -14,12 +14,13 @@ import time
 
 from dvclive import Live
 
+from imdb_sentiment.architectures import KERAS_MODELS
 from imdb_sentiment.collapse import collapse_causes, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.environment import machine_record, software_record, visible_gpus
 from imdb_sentiment.io import PipelineError, load_npy, load_npz, read_json, save_npy, write_json
 from imdb_sentiment.model_file import save_model
-from imdb_sentiment.params import KERAS_MODELS, PadParams, TrainParams, load_params
+from imdb_sentiment.params import PadParams, TrainParams, load_params
 from imdb_sentiment.plots import plot_training_curves
 from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.run_record import record_stage_run

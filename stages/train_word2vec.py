@@ -1,4 +1,6 @@
-"""Stage train_word2vec: gensim word2vec on the train + unlabeled reviews (never test)."""
+"""Stage train_word2vec: gensim word2vec on the train + unlabeled reviews (never test).
+
+Its vectors' quality is measured by stage export_word2vec (metrics/word2vec.json)."""
 
 import argparse
 import logging
@@ -6,7 +8,6 @@ import time
 
 from imdb_sentiment.embeddings import save_word_vectors, train_word2vec
 from imdb_sentiment.environment import machine_record
-from imdb_sentiment.io import write_json
 from imdb_sentiment.params import Word2VecParams, load_params
 from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
 from imdb_sentiment.run_record import record_stage_run
@@ -21,7 +22,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reviews", required=True)
     parser.add_argument("--out", required=True, help="word vectors, word2vec format (.bin: binary)")
-    parser.add_argument("--metrics", required=True)
     parser.add_argument("--run-record", required=True, help="seconds and machine details (.json, updated)")
     args = parser.parse_args()
     p = load_params(Word2VecParams)
@@ -32,14 +32,6 @@ def main() -> None:
     vectors = train_word2vec(sentences, **p.model_dump())
     seconds = time.perf_counter() - started
     save_word_vectors(vectors, args.out)
-    write_json(
-        args.metrics,
-        {
-            "reviews": len(sentences),
-            "words": len(vectors),
-            "vector_size": vectors.vector_size,
-        },
-    )
     record_stage_run(args.run_record, "train_word2vec", seconds, machine_record())
     log.info("%d words x %d -> %s in %.0f s", len(vectors), vectors.vector_size, args.out, seconds)
 

@@ -73,3 +73,33 @@ def test_the_page_shows_the_servers_error(browser, served_model: int) -> None:
     browser.find_element(By.ID, "submit").click()
     WebDriverWait(browser, 30).until(lambda driver: driver.find_element(By.ID, "error").text)
     assert "at most 100000 characters" in browser.find_element(By.ID, "error").text
+
+
+def test_the_page_refuses_a_review_without_known_words(browser, served_model: int) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"http://127.0.0.1:{served_model}/")
+    box = browser.find_element(By.ID, "review")
+    box.clear()
+    box.send_keys("<br /><br />")
+    browser.find_element(By.ID, "submit").click()
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_element(By.ID, "error").text)
+    assert "has no word the model knows" in browser.find_element(By.ID, "error").text
+
+
+def test_the_api_docs_render_offline(browser, served_model: int) -> None:
+    """Swagger UI's script and styles come from the server itself: with no internet (as here and in
+    CI) FastAPI's default /docs, which loads them from a CDN, stays blank."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"http://127.0.0.1:{served_model}/docs")
+    title = WebDriverWait(browser, 30).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title")
+    )
+    assert title[0].text.startswith("IMDB sentiment")
+    operations = browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    assert {op.text.replace("\u200b", "") for op in operations} >= {"/predict", "/health"}
+    scripts = [s.get_attribute("src") for s in browser.find_elements(By.TAG_NAME, "script") if s.get_attribute("src")]
+    assert scripts and all(src.startswith(f"http://127.0.0.1:{served_model}/") for src in scripts)

@@ -10,6 +10,7 @@ from imdb_sentiment.embeddings import (
     nearest_neighbors,
     save_word_vectors,
     train_word2vec,
+    vector_quality,
 )
 from imdb_sentiment.export import embedding_to_keyed_vectors
 from imdb_sentiment.io import PipelineError
@@ -20,7 +21,7 @@ SENTENCES = [["good", "great", "film"], ["bad", "awful", "film"], ["great", "goo
 
 @pytest.fixture(scope="module")
 def small_vectors() -> KeyedVectors:
-    return train_word2vec(SENTENCES, vector_size=8, window=2, min_count=1, epochs=3, sg=0, seed=1)
+    return train_word2vec(SENTENCES, vector_size=8, window=2, min_count=1, epochs=3, sg=0, sample=1e-3, seed=1)
 
 
 @pytest.mark.parametrize("name", ["vectors.bin", "vectors.bin.gz", "vectors.txt", "vectors.txt.gz"])
@@ -35,10 +36,43 @@ def test_load_any_word2vec_file(tmp_path: Path, small_vectors: KeyedVectors, nam
 
 
 def test_word2vec_training_is_deterministic(tmp_path: Path, small_vectors: KeyedVectors) -> None:
-    again = train_word2vec(SENTENCES, vector_size=8, window=2, min_count=1, epochs=3, sg=0, seed=1)
+    again = train_word2vec(SENTENCES, vector_size=8, window=2, min_count=1, epochs=3, sg=0, sample=1e-3, seed=1)
     save_word_vectors(small_vectors, tmp_path / "a.bin")
     save_word_vectors(again, tmp_path / "b.bin")
     assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+
+
+def test_word2vec_from_a_corpus_file_is_deterministic_too(tmp_path: Path) -> None:
+    settings = dict(vector_size=8, window=2, min_count=1, epochs=3, sg=1, sample=1e-3, seed=1, corpus_file=True)
+    for name in ("a.bin", "b.bin"):
+        save_word_vectors(train_word2vec(SENTENCES, **settings), tmp_path / name)
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+
+
+def test_vector_quality_on_the_standard_sets() -> None:
+    """Vectors that place each WordSim-353 pair at its human similarity correlate perfectly;
+    vectors with none of the sets' words give None, not NaN (which is not JSON)."""
+    from gensim.test.utils import datapath
+
+    pairs = [line.split("\t") for line in Path(datapath("wordsim353.tsv")).read_text().splitlines()[2:]]
+    distinct = {(a.lower(), b.lower(), float(score)) for a, b, score in pairs if a.lower() != b.lower()}
+    first = {}
+    for a, b, score in sorted(distinct):
+        first.setdefault(a, (b, score))
+    words, vectors = [], []
+    for a, (b, score) in list(first.items())[:40]:  # disjoint pairs: a on the x axis, b at an angle set by score
+        if b in words or a in words or b in first:
+            continue
+        angle = (10 - score) / 10 * np.pi / 2
+        words += [a, b]
+        vectors += [[1.0, 0.0], [np.cos(angle), np.sin(angle)]]
+    kv = KeyedVectors(vector_size=2)
+    kv.add_vectors(words, np.array(vectors, dtype=np.float32))
+    quality = vector_quality(kv)
+    assert quality["wordsim353_spearman"] > 0.3 and 0 < quality["wordsim353_oov"] < 1
+    empty = KeyedVectors(vector_size=2)
+    empty.add_vectors(["zzzq", "qqqz"], np.eye(2, dtype=np.float32))
+    assert vector_quality(empty)["wordsim353_spearman"] is None and vector_quality(empty)["analogy_accuracy"] is None
 
 
 def test_missing_vectors_file(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import yaml
 
+from imdb_sentiment.architectures import KERAS_MODELS
 from imdb_sentiment.classifier import FORMAT_VERSION, MANIFEST, load_ensemble, save_ensemble
 from imdb_sentiment.ensemble import Stacker
 from imdb_sentiment.io import PipelineError, write_zip
 from imdb_sentiment.members import KERAS, KINDS, check_members, kind_of, member_names, model_filename
 from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.params import KERAS_MODELS
 from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.sequences import pack
 from imdb_sentiment.vocab import encode
@@ -89,7 +89,7 @@ def test_the_manifest_records_each_members_kind(tmp_path: Path) -> None:
     save_ensemble(tmp_path / "ensemble.zip", stacker, {"ngrams": path, "ending": path}, preprocessing)
     with zipfile.ZipFile(tmp_path / "ensemble.zip") as bundle:
         manifest = json.loads(bundle.read(MANIFEST))
-    assert manifest["format"] == FORMAT_VERSION == 2
+    assert manifest["format"] == FORMAT_VERSION == 3
     assert manifest["members"] == {
         "ngrams": {"kind": "ngrams", "file": "ngrams.npz"},
         "ending": {"kind": "ending", "file": "ending.npz"},

@@ -93,8 +93,11 @@ def test_exported_word2vec_loads_in_gensim(pipeline: tuple[Path, set[str]]) -> N
     vectors = KeyedVectors.load_word2vec_format(str(repo / "data/word2vec.txt"), binary=False)
     assert vectors.vector_size == 16 and "great" in vectors.key_to_index
     assert "<PAD>" not in vectors.key_to_index
-    neighbors = read_json(repo / "metrics/neighbors.json")
-    assert len(neighbors["trained_embedding"]["love"]) == 10
+    quality = read_json(repo / "metrics/word2vec.json")
+    for source in ("word2vec", "trained_embedding"):
+        assert set(quality[source]) >= {"wordsim353_spearman", "simlex999_spearman", "analogy_accuracy", "neighbors"}
+        assert -1 <= quality[source]["wordsim353_spearman"] <= 1
+    assert len(quality["trained_embedding"]["neighbors"]["love"]) == 10
 
 
 def test_dvc_metrics_show_reads_the_metrics(pipeline: tuple[Path, set[str]]) -> None:

@@ -199,11 +199,22 @@ def model_defaults_table(record: Record) -> str:
     return table((*header, "with `ngrams`, test", "epochs (best)", "train s"), rows)
 
 
-def neighbors_table(record: Record) -> str:
+def word_vectors_table(record: Record) -> str:
+    """Both vector sets' quality on the standard sets, then the probe words' nearest neighbours."""
     sources = list(record)
-    words = list(record[sources[0]])
-    rows = [(f"`{word}`", *(", ".join(record[source][word]) for source in sources)) for word in words]
-    return table(("word", *(f"nearest in `{source}`" for source in sources)), rows)
+    quality = [
+        (f"`{source}`", f"{record[source]['words']:,} x {record[source]['vector_size']}",
+         f"{record[source]['wordsim353_spearman']:.3f}", f"{record[source]['simlex999_spearman']:.3f}",
+         pct(record[source]["analogy_accuracy"]))
+        for source in sources
+    ]  # fmt: skip
+    words = list(record[sources[0]]["neighbors"])
+    rows = [
+        (f"`{word}`", *(", ".join(record[source]["neighbors"][word] or ["(not in the vectors)"]) for source in sources))
+        for word in words
+    ]
+    header = ("vectors", "words x dimensions", "WordSim-353 (Spearman)", "SimLex-999 (Spearman)", "Google analogies")
+    return table(header, quality) + "\n\n" + table(("word", *(f"nearest in `{source}`" for source in sources)), rows)
 
 
 # --- the model-selection studies (metrics/studies/) ---------------------------------------------
@@ -462,7 +473,7 @@ PLACEHOLDERS: dict[str, Source] = {
     "ensemble": Source("metrics/ensemble.json", ensemble_table, REPRO),
     "data": Source("metrics/data.json", data_table, REPRO),
     "lengths": Source("metrics/length_stats.json", lengths_table, REPRO),
-    "neighbors": Source("metrics/neighbors.json", neighbors_table, REPRO),
+    "word_vectors": Source("metrics/word2vec.json", word_vectors_table, REPRO),
     "bench": Source("metrics/bench.json", bench_table, "uv run python bench/run.py"),
     "scale": Source("metrics/scale.json", scale_table, "uv run python bench/scale.py"),
     "cluster": Source(

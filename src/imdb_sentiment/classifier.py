@@ -25,19 +25,43 @@ import numpy as np
 from imdb_sentiment.cluster import Part, Runner, row_ranges, rows_label, run_parts
 from imdb_sentiment.ensemble import Stacker
 from imdb_sentiment.io import PipelineError, read_json, write_zip
-from imdb_sentiment.members import KERAS, KERAS_BATCH, Member, MemberKind, kind_of, load_member, model_filename
+from imdb_sentiment.members import KERAS, KERAS_BATCH, Member, MemberKind, kind_of, load_member, manifest_kind
 from imdb_sentiment.ngrams import packed_parts
-from imdb_sentiment.params import PadParams, load_params
 from imdb_sentiment.preprocessing import Preprocessing
+from imdb_sentiment.vocab import known_word_counts
 
 DEFAULT_MODEL = "data/ensemble.zip"
 DEFAULT_VOCAB = "data/vocab.json"  # for a .keras file that does not carry its vocabulary
 DEFAULT_PARAMS = "params.yaml"  # and its padding
 MANIFEST = "ensemble.json"
 VOCAB_ENTRY = "vocab.json"
-# 2: each member's kind and file in the manifest; 1: its file only (the kind followed from the name).
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
+# 3: a member's kind may be an inference form (members.INFERENCE_KINDS); 2: each member's kind and
+# file in the manifest; 1: its file only (the kind followed from the name).
+FORMAT_VERSION = 3
+READABLE_FORMATS = (1, 2, 3)
+
+
+NO_KNOWN_WORDS = (
+    "has no word the model knows (empty, or only emoji, markup, numbers or words outside its vocabulary): "
+    "there is nothing to score"
+)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Each review's probability of being positive and how many of its words the model knows; a
+    review with none (``unscored``) has no evidence, and its probability is only the model's prior."""
+
+    probabilities: np.ndarray
+    known_words: np.ndarray
+
+    @property
+    def unscored(self) -> np.ndarray:
+        return self.known_words == 0
+
+    def probability_or_none(self) -> list[float | None]:
+        """The probabilities, with None for the unscored reviews."""
+        return [None if n == 0 else float(p) for p, n in zip(self.probabilities, self.known_words, strict=True)]
 
 
 @dataclass
@@ -68,6 +92,13 @@ class Classifier:
             return np.zeros(0, dtype=np.float64)
         return self.predict_encoded(*self.preprocessing.encode(texts))
 
+    def score(self, texts: Sequence[str]) -> Scores:
+        """``predict``, with how many words of each review the model knows (0: unscored)."""
+        if len(texts) == 0:
+            return Scores(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+        ids, offsets = self.preprocessing.encode(texts)
+        return Scores(self.predict_encoded(ids, offsets), known_word_counts(ids, offsets))
+
     def predict_label(self, texts: Sequence[str], threshold: float = 0.5) -> np.ndarray:
         """1 for positive, 0 for negative."""
         return (self.predict(texts) >= threshold).astype(np.int8)
@@ -79,15 +110,23 @@ def save_ensemble(
     member_paths: Mapping[str, str | os.PathLike[str]],
     preprocessing: Preprocessing,
 ) -> None:
-    """One zip: manifest (each member's kind and file), vocabulary and each member's own file, byte for byte."""
-    files = {name: model_filename(name) for name in stacker.members}
-    entries = {files[name]: Path(member_paths[name]).read_bytes() for name in stacker.members}
+    """One zip: manifest (each member's kind and file), vocabulary and each member's model: its
+    kind's inference form where it has one (the Keras NBSVM as arrays), else its own file byte for byte."""
+    kinds, entries = {}, {}
+    for name in stacker.members:
+        kind, source = kind_of(name), Path(member_paths[name])
+        lighter = kind.inference_form(source, preprocessing) if kind.inference_form else None
+        kind, data = lighter if lighter is not None else (kind, source.read_bytes())
+        kinds[name] = kind
+        entries[f"{name}{kind.suffix}"] = data
     padding = preprocessing.as_dict()
     vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps maxlen, padding, truncating
     manifest = {
         "format": FORMAT_VERSION,
         "stacker": stacker.as_dict(),
-        "members": {name: {"kind": kind_of(name).name, "file": files[name]} for name in stacker.members},
+        "members": {
+            name: {"kind": kinds[name].name, "file": f"{name}{kinds[name].suffix}"} for name in stacker.members
+        },
         **padding,
     }
     entries[MANIFEST] = json.dumps(manifest, indent=2).encode()
@@ -102,7 +141,7 @@ def _manifest_members(manifest: Mapping[str, Any]) -> dict[str, tuple[MemberKind
         if isinstance(entry, str):  # format 1
             members[name] = (kind_of(name), entry)
         else:
-            members[name] = (kind_of(entry["kind"]), entry["file"])
+            members[name] = (manifest_kind(entry["kind"]), entry["file"])
     return members
 
 
@@ -144,6 +183,8 @@ def load_keras_classifier(
     if carried is not None:
         preprocessing = Preprocessing.from_dict(carried)
     else:  # a .keras file from before models carried their preprocessing
+        from imdb_sentiment.params import PadParams, load_params
+
         pad = load_params(PadParams, params_path)
         preprocessing = Preprocessing(
             read_json(vocab_path), int(member.model.input_shape[1]), pad.padding, pad.truncating
@@ -224,14 +265,16 @@ def score_packed(model: ModelFiles, ids: np.ndarray, offsets: np.ndarray, work: 
     return {name: np.concatenate([result[name] for result in results]) for name in results[0]}
 
 
-def part_predictions(texts: list[str], model: ModelFiles) -> np.ndarray:
-    return model.classifier.predict(texts)
+def part_scores(texts: list[str], model: ModelFiles) -> Scores:
+    return model.classifier.score(texts)
 
 
-def predict_texts(model: ModelFiles, texts: Sequence[str], work: Runner) -> np.ndarray:
-    """``classifier.predict(texts)``, in parts of whole Keras batches where ``work`` runs them (a
+def score_texts(model: ModelFiles, texts: Sequence[str], work: Runner) -> Scores:
+    """``classifier.score(texts)``, in parts of whole Keras batches where ``work`` runs them (a
     worker gets the model once): the same probabilities, byte for byte."""
     rows = whole_keras_batches(work.partition_rows)
     parts = [Part(rows_label(first, end), list(texts[first:end])) for first, end in row_ranges(len(texts), rows)]
-    results = run_parts(work, part_predictions, parts, {"model": model})
-    return np.concatenate(results) if results else np.zeros(0, dtype=np.float64)
+    results = run_parts(work, part_scores, parts, {"model": model})
+    if not results:
+        return Scores(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+    return Scores(*(np.concatenate([getattr(r, name) for r in results]) for name in ("probabilities", "known_words")))

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from imdb_sentiment.classifier import NO_KNOWN_WORDS, Scores
 from imdb_sentiment.io import PipelineError, atomic_output
-from imdb_sentiment.native_logs import hide_tensorflow_noise
 from imdb_sentiment.predict import DEFAULT_MODEL, DEFAULT_PARAMS, DEFAULT_VOCAB, Classifier, ModelFiles, label_of
 
 
@@ -20,28 +20,38 @@ def terms_cell(terms: list[dict[str, Any]]) -> str:
 
 def write_predictions(
     texts: list[str],
-    probabilities: list[float],
+    scores: Scores,
     out: TextIO,
     fmt: str,
-    explanations: list[dict[str, Any]] | None = None,
+    explanations: list[dict[str, Any] | None] | None = None,
 ) -> None:
-    """CSV (text, probability, label) or JSON lines with the same fields; explained, CSV adds the
-    top terms and the method, JSON lines the whole explanation."""
+    """CSV (text, probability, label, known_words) or JSON lines with the same fields; a review
+    with no known word gets no probability or label (empty in CSV, null in JSON). Explained, CSV
+    adds the top terms and the method, JSON lines the whole explanation."""
     rows: list[dict[str, Any]] = [
-        {"text": text, "probability": round(float(p), 6), "label": label_of(p)}
-        for text, p in zip(texts, probabilities, strict=True)
+        {
+            "text": text,
+            "probability": None if p is None else round(p, 6),
+            "label": None if p is None else label_of(p),
+            "known_words": int(n),
+        }
+        for text, p, n in zip(texts, scores.probability_or_none(), scores.known_words, strict=True)
     ]
     for row, explanation in zip(rows, explanations or [], strict=False):
         if fmt == "csv":
             row |= {
-                "positive_terms": terms_cell(explanation["positive"]),
-                "negative_terms": terms_cell(explanation["negative"]),
-                "method": explanation["method"],
+                "positive_terms": terms_cell(explanation["positive"]) if explanation else None,
+                "negative_terms": terms_cell(explanation["negative"]) if explanation else None,
+                "method": explanation["method"] if explanation else None,
             }
         else:
-            row["explanation"] = {key: value for key, value in explanation.items() if key != "probability"}
+            row["explanation"] = explanation and {
+                key: value for key, value in explanation.items() if key != "probability"
+            }
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["text", "probability", "label"])
+        writer = csv.DictWriter(
+            out, fieldnames=list(rows[0]) if rows else ["text", "probability", "label", "known_words"]
+        )
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -72,35 +82,41 @@ def predict_command(args: argparse.Namespace) -> None:
     if args.text is None and args.file is None:
         raise PipelineError("give a review to score, or --file FILE (one review per line, - for stdin)")
     texts = [args.text] if args.text is not None else read_reviews_file(args.file)
-    explanations = None
-    if args.explain:
-        from imdb_sentiment.explain import explain_texts
-
-        explanations = [e.as_dict() for e in explain_texts(load_chosen_classifier(args), texts, args.top)]
-        probabilities = [e["probability"] for e in explanations]
-    elif args.file is not None:  # a file of reviews: scored in parts, here or on a Dask cluster
-        probabilities = predict_file_texts(chosen_model_files(args), texts)
+    explanations: list[dict[str, Any] | None] | None = None
+    if args.file is not None and not args.explain:  # a file of reviews: scored in parts, here or on a Dask cluster
+        scores = score_file_texts(chosen_model_files(args), texts)
     else:
-        probabilities = load_chosen_classifier(args).predict(texts).tolist()
+        classifier = load_chosen_classifier(args)
+        scores = classifier.score(texts)
+        if args.text is not None and scores.unscored[0]:
+            raise PipelineError(f"the review {NO_KNOWN_WORDS}")
+        if args.explain:
+            from imdb_sentiment.explain import Explainer
+
+            explainer = Explainer(classifier)
+            explanations = [
+                None if unscored else explainer.explain([text], args.top)[0].as_dict()
+                for text, unscored in zip(texts, scores.unscored, strict=True)
+            ]
     if args.text is not None and args.output is None and args.format is None:
-        p = probabilities[0]
+        p = float(scores.probabilities[0])
         print(f"{p:.4f}\t{label_of(p)}")
-        if explanations:
+        if explanations and explanations[0]:
             print_explanation(explanations[0])
         return
     fmt = output_format(args.format, args.output)
     if args.output:
         with atomic_output(args.output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
-            write_predictions(texts, probabilities, out, fmt, explanations)
+            write_predictions(texts, scores, out, fmt, explanations)
     else:
-        write_predictions(texts, probabilities, sys.stdout, fmt, explanations)
+        write_predictions(texts, scores, sys.stdout, fmt, explanations)
 
 
-def predict_file_texts(model: ModelFiles, texts: list[str]) -> list[float]:
+def score_file_texts(model: ModelFiles, texts: list[str]) -> Scores:
     import logging
 
     from imdb_sentiment import cluster
-    from imdb_sentiment.classifier import predict_texts
+    from imdb_sentiment.classifier import score_texts
     from imdb_sentiment.params import ClusterParams, load_params
 
     # Where the parts go is said on stderr (stdout may be the predictions).
@@ -108,7 +124,7 @@ def predict_file_texts(model: ModelFiles, texts: list[str]) -> list[float]:
     logging.getLogger("imdb_sentiment.cluster").setLevel(logging.INFO)
     settings = load_params(ClusterParams) if Path(DEFAULT_PARAMS).is_file() else ClusterParams()
     with cluster.runner(settings) as work:
-        return predict_texts(model, texts, work).tolist()
+        return score_texts(model, texts, work)
 
 
 def print_explanation(explanation: dict[str, Any]) -> None:
@@ -170,7 +186,7 @@ def cluster_command(args: argparse.Namespace) -> None:
 def sweep_command(args: argparse.Namespace) -> None:
     import logging
 
-    from imdb_sentiment.sweep import INTERRUPTED, run_sweep
+    from imdb_sentiment.sweep import DEFAULT_METRIC, INTERRUPTED, run_sweep
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # progress on stderr, the table on stdout
     for name in ("imdb_sentiment.sweep", "imdb_sentiment.cluster"):
@@ -179,7 +195,7 @@ def sweep_command(args: argparse.Namespace) -> None:
     try:
         status = run_sweep(
             repo, args.set_params, args.trials, address=args.cluster, workers=args.workers, prefix=args.name,
-            metric_text=args.metric, minimize=args.minimize,
+            metric_text=args.metric or DEFAULT_METRIC, minimize=args.minimize,
         )  # fmt: skip
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
@@ -207,9 +223,6 @@ def positive_int(value: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from imdb_sentiment.sweep import DEFAULT_METRIC
-
-    hide_tensorflow_noise()  # before anything imports TensorFlow: its C++ start-up lines would bury ours
     parser = argparse.ArgumentParser(prog="python -m imdb_sentiment", description="IMDB sentiment tools")
     commands = parser.add_subparsers(dest="command", required=True)
     predict = commands.add_parser("predict", help="score reviews with the trained model")
@@ -245,8 +258,8 @@ def main(argv: list[str] | None = None) -> None:
                        "$DASK_SCHEDULER_ADDRESS or cluster.scheduler, else --workers processes here")  # fmt: skip
     sweep.add_argument("--workers", type=positive_int, default=2, help="the local cluster's worker processes")
     sweep.add_argument("--name", default="sweep", help="the trials' name prefix (default sweep)")
-    sweep.add_argument("--metric", default=DEFAULT_METRIC,
-                       help="FILE:KEY that picks the best trial; never a test figure")  # fmt: skip
+    sweep.add_argument("--metric", help="FILE:KEY that picks the best trial; never a test figure "
+                       "(default: the ensemble's validation accuracy)")  # fmt: skip
     sweep.add_argument("--minimize", action="store_true", help="the lowest metric is best (a loss)")
     args = parser.parse_args(argv)
     commands_by_name = {

@@ -27,10 +27,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from imdb_sentiment.io import PipelineError
-from imdb_sentiment.params import ClusterParams
+
+if TYPE_CHECKING:  # pydantic's import costs a one-review predict a tenth of a second
+    from imdb_sentiment.params import ClusterParams
 
 log = logging.getLogger(__name__)
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
+import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
 
 from imdb_sentiment.io import PipelineError, atomic_output
 
@@ -25,6 +29,36 @@ def crc32_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
+class EpochProgress(CallbackAny2Vec):  # type: ignore[misc]
+    """One log line per epoch (gensim's own INFO lines, one a second, are turned down meanwhile)."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs, self.epoch = epochs, 0
+        self.started = self.epoch_started = time.perf_counter()
+
+    def on_epoch_begin(self, model: Word2Vec) -> None:
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        self.epoch += 1
+        now = time.perf_counter()
+        log.info("word2vec epoch %d/%d: %.0f s (%.0f s in all)", self.epoch, self.epochs, now - self.epoch_started,
+                 now - self.started)  # fmt: skip
+
+
+@contextlib.contextmanager
+def gensim_quiet() -> Iterator[None]:
+    """gensim's loggers at WARNING for the duration: its lifecycle records and per-second progress
+    lines would be 170 lines for one stage."""
+    logger = logging.getLogger("gensim")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def train_word2vec(
     sentences: Iterable[Sequence[str]],  # restartable: read once for the vocabulary, once per epoch
     *,
@@ -33,21 +67,27 @@ def train_word2vec(
     min_count: int,
     epochs: int,
     sg: int,
+    sample: float,
     seed: int,
+    corpus_file: bool = False,
 ) -> KeyedVectors:
-    """gensim word2vec, deterministic: one worker (threads reorder updates), fixed seed and hash."""
-    model = Word2Vec(
-        sentences=sentences,
-        vector_size=vector_size,
-        window=window,
-        min_count=min_count,
-        epochs=epochs,
-        sg=sg,
-        seed=seed,
-        workers=1,
-        hashfxn=crc32_hash,
-    )
-    return model.wv
+    """gensim word2vec, deterministic: one worker (threads reorder updates), fixed seed and hash.
+
+    ``corpus_file``: the sentences are written to a temporary file of one sentence a line, which
+    gensim reads in C++ (no Python iterator feeding a worker thread); still one worker.
+    """
+    settings = dict(vector_size=vector_size, window=window, min_count=min_count, epochs=epochs, sg=sg,
+                    sample=sample, seed=seed, workers=1, hashfxn=crc32_hash,
+                    callbacks=[EpochProgress(epochs)])  # fmt: skip
+    with gensim_quiet():
+        if not corpus_file:
+            return Word2Vec(sentences=sentences, **settings).wv
+        with tempfile.TemporaryDirectory(prefix="imdb-word2vec-") as tmp:
+            path = Path(tmp) / "corpus.txt"
+            with path.open("w", encoding="utf-8") as out:
+                for sentence in sentences:
+                    out.write(" ".join(sentence) + "\n")
+            return Word2Vec(corpus_file=str(path), **settings).wv
 
 
 def save_word_vectors(vectors: KeyedVectors, path: str | os.PathLike[str]) -> None:
@@ -101,6 +141,38 @@ def build_embedding_matrix(
                 matrix[index] = vectors[word]
                 found += 1
     return matrix, found
+
+
+# gensim's bundled copies of the standard word-similarity and analogy sets (gensim.test.utils.datapath).
+SIMILARITY_SETS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+ANALOGIES = "questions-words.txt"
+# Analogies are answered among the most frequent words only, as word2vec's compute-accuracy does.
+ANALOGY_VOCAB = 30_000
+
+
+def vector_quality(vectors: KeyedVectors) -> dict[str, float | None]:
+    """Spearman correlation with human similarity judgements (WordSim-353, SimLex-999), the share
+    of their pairs the vectors lack, and the accuracy on Google's analogies ("king - man + woman").
+    None where the vectors hold too few of a set's words to tell."""
+    from gensim.test.utils import datapath
+
+    def rounded(value: float) -> float | None:
+        return None if not np.isfinite(value) else round(float(value), 4)
+
+    quality: dict[str, float | None] = {}
+    with gensim_quiet(), np.errstate(all="ignore"):
+        for name, file in SIMILARITY_SETS.items():
+            try:
+                _, spearman, oov_percent = vectors.evaluate_word_pairs(datapath(file))
+            except ValueError:  # gensim: not one pair in the vocabulary
+                quality[f"{name}_spearman"], quality[f"{name}_oov"] = None, 1.0
+                continue
+            quality[f"{name}_spearman"] = rounded(spearman.statistic)
+            quality[f"{name}_oov"] = rounded(oov_percent / 100)
+        score, sections = vectors.evaluate_word_analogies(datapath(ANALOGIES), restrict_vocab=ANALOGY_VOCAB)
+        answered = sum(len(s["correct"]) + len(s["incorrect"]) for s in sections if s["section"] == "Total accuracy")
+        quality["analogy_accuracy"] = rounded(score) if answered else None
+    return quality
 
 
 def nearest_neighbors(

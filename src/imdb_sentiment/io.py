@@ -97,21 +97,35 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         raise PipelineError(f"{path} is not valid JSON: {exc}") from exc
 
 
-def write_zip(path: str | os.PathLike[str], entries: Mapping[str, bytes]) -> None:
+def zip_bytes(entries: Mapping[str, bytes]) -> bytes:
     """An uncompressed zip, entries in name order with a fixed timestamp: bytes depend on content only."""
-    with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(entries):
             archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_EPOCH), entries[name])
+    return buffer.getvalue()
 
 
-def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write arrays as an uncompressed .npz whose bytes depend only on the arrays."""
+def write_zip(path: str | os.PathLike[str], entries: Mapping[str, bytes]) -> None:
+    """``zip_bytes(entries)`` written to ``path``."""
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(zip_bytes(entries))
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """Arrays as an uncompressed .npz whose bytes depend only on the arrays."""
     entries = {}
     for name, array in arrays.items():
         buffer = io.BytesIO()
         np.lib.format.write_array(buffer, np.ascontiguousarray(array))
         entries[f"{name}.npy"] = buffer.getvalue()
-    write_zip(path, entries)
+    return zip_bytes(entries)
+
+
+def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
+    """``npz_bytes(arrays)`` written to ``path``."""
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(npz_bytes(arrays))
 
 
 def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

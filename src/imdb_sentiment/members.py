@@ -3,7 +3,9 @@
 A kind says how its members are trained (the stage script and its params group), saved (the
 file suffix of the model a member stage writes), loaded, scored (from packed reviews) and
 explained (the explainer class of ``imdb_sentiment.explain.methods`` named here, which the
-explainer looks up: scoring never imports explanation code).
+explainer looks up: scoring never imports explanation code). A kind may have an inference form:
+a lighter model that scores the same, which stage combine writes into the ensemble instead (the
+Keras NBSVM as numpy arrays, so the default ensemble scores without TensorFlow).
 
 ``ensemble.members`` names members. A name is a kind's name (``keras``: stage train's model of
 ``train.model``; ``ngrams``; ``ending``; ``lm``) or a Keras architecture of ``train.model``
@@ -17,18 +19,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from imdb_sentiment.architectures import KERAS_MODELS
 from imdb_sentiment.io import PipelineError
+from imdb_sentiment.nbsvm import LinearNbsvm
 from imdb_sentiment.ngram_lm import ClassLanguageModels
 from imdb_sentiment.ngrams import NgramModel
-from imdb_sentiment.params import KERAS_MODELS
 from imdb_sentiment.preprocessing import Preprocessing
 
 # Rows per call into a Keras model; the packed members score all rows at once.
 KERAS_BATCH = 1024
+# An inference form scores within this of the model it replaces (probabilities), or combine stops.
+INFERENCE_TOLERANCE = 1e-6
 
 
 class PackedModel(Protocol):
@@ -61,6 +67,12 @@ def _score_packed(model: PackedModel, ids: np.ndarray, offsets: np.ndarray, prep
     return model.predict(ids, offsets)
 
 
+def _score_nbsvm_arrays(
+    model: LinearNbsvm, ids: np.ndarray, offsets: np.ndarray, preprocessing: Preprocessing
+) -> np.ndarray:
+    return model.predict(ids, offsets, preprocessing)
+
+
 @dataclass(frozen=True)
 class MemberKind:
     name: str
@@ -71,6 +83,46 @@ class MemberKind:
     load: Callable[[str | os.PathLike[str]], Any]
     score: Callable[[Any, np.ndarray, np.ndarray, Preprocessing], np.ndarray]  # (model, ids, offsets, ...) -> p
     explainer: str  # its class (or factory) in imdb_sentiment.explain.methods
+    # (model file, its preprocessing) -> (kind, bytes) of a lighter model that scores the same, or None
+    inference_form: Callable[[Path, Preprocessing], tuple[MemberKind, bytes] | None] | None = None
+
+
+NBSVM_ARRAYS = MemberKind(
+    "nbsvm_arrays",
+    "the Keras NBSVM as numpy arrays (in an ensemble only: stage combine's form of a keras member)",
+    "stages/train.py",
+    "train",
+    ".npz",
+    LinearNbsvm.load,
+    _score_nbsvm_arrays,
+    "NbsvmExplainer",
+)
+
+
+def keras_inference_form(path: Path, preprocessing: Preprocessing) -> tuple[MemberKind, bytes] | None:
+    """A Keras NBSVM as ``NBSVM_ARRAYS``, checked against Keras on random reviews; None for any other model."""
+    from imdb_sentiment.nbsvm import is_nbsvm
+
+    model = _load_keras(path)
+    if not is_nbsvm(model):
+        return None
+    arrays = LinearNbsvm.from_keras(model)
+    padded = random_padded_reviews(len(preprocessing.vocab), preprocessing)
+    difference = float(np.max(np.abs(arrays.predict_padded(padded) - keras_probabilities(model, padded))))
+    if difference > INFERENCE_TOLERANCE:
+        raise PipelineError(
+            f"{path}: the NBSVM's numpy arrays score up to {difference:.2g} away from Keras' probabilities "
+            f"(expected at most {INFERENCE_TOLERANCE:g}); the model's layers no longer match nbsvm.LinearNbsvm"
+        )
+    return NBSVM_ARRAYS, arrays.to_bytes()
+
+
+def random_padded_reviews(vocab_size: int, preprocessing: Preprocessing, rows: int = 256, seed: int = 0) -> np.ndarray:
+    """Reviews of random word ids and lengths (from one word to longer than maxlen), padded: a check
+    of two scorers' arithmetic that needs no data."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 2 * preprocessing.maxlen, size=rows)
+    return preprocessing.pad_sequences([rng.integers(1, vocab_size, size=int(n)) for n in lengths])
 
 
 KERAS = MemberKind(
@@ -82,6 +134,7 @@ KERAS = MemberKind(
     _load_keras,
     _score_keras,
     "keras_explainer",
+    keras_inference_form,
 )
 NGRAMS = MemberKind(
     "ngrams",
@@ -114,6 +167,8 @@ LANGUAGE_MODEL = MemberKind(
     "LanguageModelExplainer",
 )
 KINDS: dict[str, MemberKind] = {kind.name: kind for kind in (KERAS, NGRAMS, ENDING, LANGUAGE_MODEL)}
+# Kinds that an ensemble's manifest may name besides KINDS: the inference forms (never a member's name).
+INFERENCE_KINDS: dict[str, MemberKind] = {kind.name: kind for kind in (NBSVM_ARRAYS,)}
 
 
 def member_names() -> tuple[str, ...]:
@@ -131,6 +186,13 @@ def kind_of(member: str) -> MemberKind:
         f"ensemble.members: {member!r} is not a member; expected one of {', '.join(member_names())} "
         "(keras = stage train's train.model; the other Keras architectures need a stage of their own)"
     )
+
+
+def manifest_kind(name: str) -> MemberKind:
+    """The kind an ensemble's manifest names: a member kind or an inference form."""
+    if name in INFERENCE_KINDS:
+        return INFERENCE_KINDS[name]
+    return kind_of(name)
 
 
 def check_members(members: Sequence[str]) -> dict[str, MemberKind]:

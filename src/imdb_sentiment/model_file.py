@@ -23,6 +23,9 @@ PREPROCESSING_ENTRY = "imdb_sentiment_preprocessing.json"
 
 def load_model(path: str | os.PathLike[str]) -> Any:
     """A trained keras.Model from a .keras file (with the project's layers registered)."""
+    from imdb_sentiment.native_logs import hide_tensorflow_noise
+
+    hide_tensorflow_noise()  # before TensorFlow's import: its C++ start-up lines would bury ours
     import keras
 
     import imdb_sentiment.models  # noqa: F401  (registers the project's layers for deserialisation)

@@ -15,15 +15,8 @@ import numpy as np
 from keras import layers, ops
 
 from imdb_sentiment.io import PipelineError
+from imdb_sentiment.nbsvm import EMBEDDING_LAYER, NB_FEATURES, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER, OUTPUT_LAYER
 from imdb_sentiment.params import TrainParams
-
-# Layer names that other code looks layers up by (feature priors, explanations).
-EMBEDDING_LAYER = "embedding"
-NGRAM_LAYER = "ngrams"
-NB_FEATURES = "nb_features"
-NB_RATIOS = "nb_ratios"
-NB_WEIGHTS = "nb_weights"
-OUTPUT_LAYER = "positive"
 
 
 @keras.saving.register_keras_serializable(package="imdb_sentiment")

@@ -11,14 +11,20 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from imdb_sentiment.cluster import LocalRunner, Part, Runner, row_ranges, rows_label, run_parts
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
 from imdb_sentiment.sequences import keep_last_words
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# Below this many n-gram keys, a binary search in a sorted table beats building (and importing
+# pandas for) a hash index: a request of a few reviews needs neither.
+SMALL_LOOKUP = 50_000
 
 # base ** 3 must fit in an int64 key: vocabularies up to 2 million words for trigrams.
 MAX_KEY = np.iinfo(np.int64).max
@@ -128,23 +134,36 @@ def build_key_tables(
     return [all_keys[chosen & (orders == order)] for order in range(len(keys))]
 
 
+def key_positions(table: Any, keys: np.ndarray) -> np.ndarray:
+    """Each key's position in ``table`` (-1 if absent): a pandas Index's hash lookup, or for a
+    sorted array, a binary search when there are few keys and a hash index built here when not."""
+    if isinstance(table, np.ndarray):
+        if keys.size >= SMALL_LOOKUP:
+            import pandas as pd
+
+            return np.asarray(pd.Index(table).get_indexer(keys))
+        if table.size == 0:
+            return np.full(keys.size, -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(table, keys), table.size - 1)
+        return np.where(table[pos] == keys, pos, -1)
+    return np.asarray(table.get_indexer(keys))
+
+
 def present_features(
     ids: np.ndarray, offsets: np.ndarray, tables: Sequence[Any], base: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(review row, column) of every known n-gram present in a review, each pair once.
 
-    Hash lookups (pandas' Index) rather than binary search: millions of keys in random order
-    against a table of a million would miss the cache at every step. Looked up first and
-    deduplicated after, one order at a time (their columns are disjoint), by sorting
-    row * columns + column, which always fits in an int64.
+    Hash lookups (pandas' Index) rather than binary search for many keys: millions of keys in
+    random order against a table of a million would miss the cache at every step (``key_positions``).
+    Looked up first and deduplicated after, one order at a time (their columns are disjoint), by
+    sorting row * columns + column, which always fits in an int64.
     """
-    import pandas as pd
-
     n_columns = max(sum(table.size for table in tables), 1)
     pairs, start = [], 0
     for order, table in enumerate(tables, start=1):
         rows, keys = ngram_keys(ids, offsets, order, base)
-        pos = (table if isinstance(table, pd.Index) else pd.Index(table)).get_indexer(keys)
+        pos = key_positions(table, keys)
         known = pos >= 0
         pair = np.sort(rows[known] * n_columns + pos[known] + start)
         first = np.ones(pair.size, dtype=bool)
@@ -164,6 +183,8 @@ def part_features(packed: tuple[np.ndarray, np.ndarray], lookups: Sequence[Any],
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
     data = np.ones(rows.size, dtype=np.float32)
+    import scipy.sparse as sp
+
     return sp.csr_matrix((data, cols, indptr), shape=(n_rows, sum(t.size for t in lookups)))
 
 
@@ -173,6 +194,7 @@ def binary_features(
     """Reviews x n-grams presence matrix (float32 0/1); n-grams not in the tables are dropped.
     Built a part of reviews at a time: the same matrix, in the memory of one part's n-grams."""
     import pandas as pd
+    import scipy.sparse as sp
 
     work = _local(work)
     lookups = [pd.Index(table) for table in tables]
@@ -247,12 +269,15 @@ class NgramModel:
             raise PipelineError(f"{path}: not an n-gram model (missing {exc})") from None
         if model.weights.size != sum(t.size for t in tables):
             raise PipelineError(f"{path}: {model.weights.size} weights for {sum(t.size for t in tables)} n-grams")
+        if any(t.size > 1 and not bool(np.all(t[1:] > t[:-1])) for t in tables):
+            raise PipelineError(f"{path}: its n-gram key tables are not sorted (not written by NgramModel.save)")
         return model
 
 
 def part_decision(packed: tuple[np.ndarray, np.ndarray], model: NgramModel) -> np.ndarray:
     """A part's sums of present n-grams' weights, each review's own (bias not added)."""
-    rows, cols = present_features(*packed, model.lookups, model.base)
+    few = packed[0].size * len(model.tables) < SMALL_LOOKUP  # a request: no hash index needed
+    rows, cols = present_features(*packed, model.tables if few else model.lookups, model.base)
     return np.bincount(rows, weights=model.weights[cols], minlength=packed[1].size - 1)
 
 

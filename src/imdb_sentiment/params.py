@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from imdb_sentiment.architectures import KerasModel
 from imdb_sentiment.io import PipelineError
 
 PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 Fraction = Annotated[float, Field(ge=0, lt=1)]
 Side = Literal["pre", "post"]
-# The Keras architectures of stage train (train.model); models.BUILDERS builds each.
-KerasModel = Literal["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
-KERAS_MODELS: tuple[str, ...] = get_args(KerasModel)
 
 
 class _Settings(BaseModel):
@@ -97,6 +95,7 @@ class Word2VecParams(_Group):
     min_count: PositiveInt
     epochs: PositiveInt
     sg: Literal[0, 1]
+    sample: Annotated[float, Field(ge=0, lt=1)]  # downsampling of frequent words (0: off)
     seed: int
 
 

@@ -33,6 +33,12 @@ def build_vocab(token_lists: Iterable[Sequence[str]], num_words: int) -> dict[st
     return vocab
 
 
+def known_word_counts(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """How many of each packed review's ids are vocabulary words (not <BOS>, <UNK> or padding)."""
+    known = np.concatenate([[0], np.cumsum(np.asarray(ids) >= INDEX_OFFSET)])
+    return (known[offsets[1:]] - known[offsets[:-1]]).astype(np.int64)
+
+
 def encode(tokens: Sequence[str], vocab: Mapping[str, int]) -> list[int]:
     """Token ids of one review: <BOS> first, words outside the vocabulary as <UNK>."""
     return [BOS_ID, *(vocab.get(token, UNK_ID) for token in tokens)]

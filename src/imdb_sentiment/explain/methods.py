@@ -21,14 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-import keras
 import numpy as np
 
 from imdb_sentiment.explain.attribution import Attribution, Feature, spread, term_text
 from imdb_sentiment.members import Member
-from imdb_sentiment.models import EMBEDDING_LAYER, NB_RATIOS, NB_WEIGHTS, NGRAM_LAYER, OUTPUT_LAYER
+from imdb_sentiment.nbsvm import EMBEDDING_LAYER, OUTPUT_LAYER, LinearNbsvm, is_nbsvm
 from imdb_sentiment.ngram_lm import ClassLanguageModels
-from imdb_sentiment.ngrams import NgramModel, ngram_keys
+from imdb_sentiment.ngrams import NgramModel, key_positions, ngram_keys
 from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.vocab import BOS_ID, PAD_ID
 
@@ -65,9 +64,9 @@ class NgramExplainer:
         offsets = np.array([0, read.size], dtype=np.int64)
         features: dict[int, Feature] = {}
         first_column = 0
-        for order, (table, lookup) in enumerate(zip(self.model.tables, self.model.lookups, strict=True), start=1):
+        for order, table in enumerate(self.model.tables, start=1):
             _, keys = ngram_keys(read, offsets, order, self.model.base)  # keys[j]: the n-gram starting at j
-            columns = lookup.get_indexer(keys)
+            columns = key_positions(table, keys)
             for start in np.flatnonzero(columns >= 0):
                 column = first_column + int(columns[start])
                 weight = float(self.model.weights[column])
@@ -99,10 +98,54 @@ class LanguageModelExplainer:
         return Attribution(scale * self.model.prior_log_odds, terms, spread_positions, self.method)
 
 
+class NbsvmExplainer:
+    """score = sum_f feature_weight_f + mean(word scores) + bias, over the distinct features f
+    (words and hashed n-grams) of the padded review (``nbsvm.LinearNbsvm``): the NBSVM member,
+    whether the ensemble holds it as arrays or as the Keras model."""
+
+    method = NBSVM_METHOD
+
+    def __init__(self, model: LinearNbsvm) -> None:
+        self.model = model
+
+    def word_part(self, feature: int, count: int, n_words: int) -> float:
+        """A word's share of the mean word vector's score; 0 for an n-gram (ids past the words)."""
+        scores = self.model.word_scores
+        return float(count * scores[feature] / n_words) if feature < scores.size else 0.0
+
+    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
+        row = preprocessing.pad_sequences([ids])[0]
+        positions = padded_positions(ids.size, preprocessing)
+        present = np.flatnonzero(row != PAD_ID)
+        occurrences: dict[int, list[tuple[int, int]]] = {}  # feature id -> (start slot, n) of each
+        for slot in present:
+            occurrences.setdefault(int(row[slot]), []).append((int(slot), 1))
+        ngram_ids = self.model.ngram_ids(row[None, :])[0]
+        offset = 0
+        for n in range(2, self.model.max_n + 1):
+            count = row.size - n + 1
+            for start in np.flatnonzero(ngram_ids[offset : offset + count]):
+                occurrences.setdefault(int(ngram_ids[offset + start]), []).append((int(start), n))
+            offset += count
+        # a distinct feature counts once (binary NB); a word's vector counts at each occurrence
+        features = [
+            (
+                float(self.model.feature_weights[feature]) + self.word_part(feature, len(found), present.size),
+                term_text(row[found[0][0] : found[0][0] + found[0][1]], words),
+                [(int(positions[start]), n) for start, n in found],
+            )
+            for feature, found in occurrences.items()
+        ]
+        terms, spread_positions = spread(features, ids.size)
+        return Attribution(self.model.bias, terms, spread_positions, self.method)
+
+
 class KerasExplainer:
     """Shared by the Keras explainers: the model's log-odds (the output layer before its sigmoid)."""
 
     def __init__(self, model: Any) -> None:
+        import keras  # only where a Keras model is explained
+
         self.model = model
         output = model.get_layer(OUTPUT_LAYER)
         kernel, bias = output.get_weights()
@@ -115,54 +158,6 @@ class KerasExplainer:
             for i in range(0, len(padded), batch_size)
         ]
         return np.concatenate(parts).astype(np.float64) @ self.kernel + self.bias
-
-
-class NbsvmExplainer(KerasExplainer):
-    """score = k_nb * sum_f(r_f * w_f) + k_words . mean(word vectors) + bias, over the distinct
-    features f (words and hashed n-grams) of the padded review."""
-
-    method = NBSVM_METHOD
-
-    def __init__(self, model: Any) -> None:
-        super().__init__(model)
-        ratios = model.get_layer(NB_RATIOS).get_weights()[0].ravel()
-        weights = model.get_layer(NB_WEIGHTS).get_weights()[0].ravel()
-        self.feature_weights = self.kernel[0] * ratios.astype(np.float64) * weights
-        embedding = model.get_layer(EMBEDDING_LAYER).get_weights()[0].astype(np.float64)
-        self.word_scores = embedding @ self.kernel[1:]  # each word vector's part, before the mean
-        names = {layer.name for layer in model.layers}
-        self.ngram_layer = model.get_layer(NGRAM_LAYER) if NGRAM_LAYER in names else None
-
-    def word_part(self, feature: int, count: int, n_words: int) -> float:
-        """A word's share of the mean word vector's score; 0 for an n-gram (ids past the words)."""
-        return count * self.word_scores[feature] / n_words if feature < self.word_scores.size else 0.0
-
-    def attribute(self, ids: np.ndarray, preprocessing: Preprocessing, words: Sequence[str]) -> Attribution:
-        row = preprocessing.pad_sequences([ids])[0]
-        positions = padded_positions(ids.size, preprocessing)
-        present = np.flatnonzero(row != PAD_ID)
-        occurrences: dict[int, list[tuple[int, int]]] = {}  # feature id -> (start slot, n) of each
-        for slot in present:
-            occurrences.setdefault(int(row[slot]), []).append((int(slot), 1))
-        if self.ngram_layer is not None:
-            ngram_ids = np.asarray(self.ngram_layer(row[None, :]))[0]
-            offset = 0
-            for n in range(2, self.ngram_layer.max_n + 1):
-                count = row.size - n + 1
-                for start in np.flatnonzero(ngram_ids[offset : offset + count]):
-                    occurrences.setdefault(int(ngram_ids[offset + start]), []).append((int(start), n))
-                offset += count
-        # a distinct feature counts once (binary NB); a word's vector counts at each occurrence
-        features = [
-            (
-                self.feature_weights[feature] + self.word_part(feature, len(found), present.size),
-                term_text(row[found[0][0] : found[0][0] + found[0][1]], words),
-                [(int(positions[start]), n) for start, n in found],
-            )
-            for feature, found in occurrences.items()
-        ]
-        terms, spread_positions = spread(features, ids.size)
-        return Attribution(self.bias, terms, spread_positions, self.method)
 
 
 class OcclusionExplainer(KerasExplainer):
@@ -191,6 +186,8 @@ class IntegratedGradientsExplainer(KerasExplainer):
     method = IG_METHOD
 
     def __init__(self, model: Any) -> None:
+        import keras
+
         super().__init__(model)
         embedding = model.get_layer(EMBEDDING_LAYER)
         # raises ValueError where a later layer also reads the ids: such a model is not for this method
@@ -220,11 +217,11 @@ class IntegratedGradientsExplainer(KerasExplainer):
         return Attribution(total - spread_positions.sum(), terms, spread_positions, self.method)
 
 
-def keras_explainer(model: Any) -> KerasExplainer:
+def keras_explainer(model: Any) -> MemberExplainer:
     """The exact method for the NBSVM, integrated gradients where the layers after the embedding
     read nothing else, occlusion for the rest."""
-    if NB_RATIOS in {layer.name for layer in model.layers}:
-        return NbsvmExplainer(model)
+    if is_nbsvm(model):
+        return NbsvmExplainer(LinearNbsvm.from_keras(model))
     try:
         return IntegratedGradientsExplainer(model)
     except ValueError:

@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 from starlette.exceptions import HTTPException
 
 from imdb_sentiment import __version__
-from imdb_sentiment.classifier import Classifier
+from imdb_sentiment.classifier import NO_KNOWN_WORDS, Classifier
 from imdb_sentiment.explain.explainer import Explainer
 from imdb_sentiment.predict import label_of
 from imdb_sentiment.serve.limits import MAX_BODY_BYTES, MAX_EXPLAINED_TEXTS, MAX_TEXT_CHARS, MAX_TEXTS, BodySizeLimit
@@ -63,8 +64,11 @@ class Explanation(BaseModel):
 
 
 class Prediction(BaseModel):
-    probability: float = Field(description="Probability that the review is positive.")
-    label: Literal["positive", "negative"]
+    probability: float | None = Field(
+        description="Probability that the review is positive; null where it has no word the model knows."
+    )
+    label: Literal["positive", "negative"] | None
+    known_words: int = Field(description="How many of its words the model knows; 0: not scored.")
     explanation: Explanation | None = None
 
 
@@ -111,7 +115,7 @@ def create_app(classifier: Classifier, model_name: str) -> FastAPI:
     # One request at a time through the model: TensorFlow already uses both cores for one batch,
     # and the n-gram tables' lazily built hash indexes are not safe to build from two threads.
     model_lock = threading.Lock()
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc load their scripts from this server, not a CDN
         title="IMDB sentiment",
         version=__version__,
         description=(
@@ -127,26 +131,29 @@ def create_app(classifier: Classifier, model_name: str) -> FastAPI:
     errors: dict[int | str, dict[str, Any]] = {
         400: {"description": "The body is not UTF-8 JSON."},
         413: {"description": f"The body is over {MAX_BODY_BYTES:,} bytes."},
-        422: {"description": "The JSON does not have the expected fields, types or sizes."},
+        422: {
+            "description": "The JSON does not have the expected fields, types or sizes, or its one review has "
+            "no word the model knows."
+        },
     }
 
     @app.post("/predict", response_model=PredictResponse, responses=errors)
     def predict(request: PredictRequest) -> PredictResponse:
-        """The probability that each review is positive, and optionally why."""
+        """The probability that each review is positive, and optionally why. A review with no word
+        the model knows is refused (422) when it is the only one, and left unscored in a batch."""
         with model_lock:
+            scores = classifier.score(request.texts)
+            if len(request.texts) == 1 and scores.unscored[0]:
+                raise HTTPException(422, f"texts.0: the review {NO_KNOWN_WORDS}")
+            predictions = [
+                Prediction(probability=p, label=None if p is None else label_of(p), known_words=int(n))
+                for p, n in zip(scores.probability_or_none(), scores.known_words, strict=True)
+            ]
             if request.explain:
-                explanations = explainer.explain(request.texts, request.top)
-                predictions = [
-                    Prediction(
-                        probability=e.probability,
-                        label=label_of(e.probability),
-                        explanation=Explanation.model_validate(e.as_dict()),
-                    )
-                    for e in explanations
-                ]
-            else:
-                probabilities = classifier.predict(request.texts).tolist()
-                predictions = [Prediction(probability=p, label=label_of(p)) for p in probabilities]
+                for prediction, text in zip(predictions, request.texts, strict=True):
+                    if prediction.probability is not None:
+                        (explained,) = explainer.explain([text], request.top)
+                        prediction.explanation = Explanation.model_validate(explained.as_dict())
         return PredictResponse(model=model_name, predictions=predictions)
 
     @app.get("/health")

@@ -1,0 +1,90 @@
+"""word2vec settings: the seconds each costs on the stage's corpus and the vectors' quality.
+
+    uv run python studies/word2vec_candidates.py [--only NAME ...] [--repeat NAME]   # after `dvc repro`
+
+Each candidate is params.yaml's ``word2vec`` group with the changes below, trained as stage
+train_word2vec trains it (train + unlabeled reviews, one worker, fixed seed and hash), then scored
+on gensim's bundled WordSim-353, SimLex-999 and Google analogies (``embeddings.vector_quality``).
+No review label and no test review is read: these are external word-similarity sets. Which
+vectors make the better classifier is stage train's validation accuracy, measured separately
+(metrics/model_selection.json). ``--repeat NAME`` trains that candidate twice and records whether
+the two vector files are the same bytes (determinism). Results go to
+metrics/studies/word2vec_candidates.json; a rerun keeps the candidates it does not train.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+from judge import read_record, write_record
+
+from imdb_sentiment.embeddings import nearest_neighbors, save_word_vectors, train_word2vec, vector_quality
+from imdb_sentiment.params import Word2VecParams, load_params
+from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
+from imdb_sentiment.text import tokenize
+
+REPO = Path(__file__).resolve().parents[1]
+STUDY = "word2vec_candidates"
+CANDIDATES: dict[str, dict[str, object]] = {
+    "default": {},
+    "cbow-100": {"vector_size": 100},
+    "cbow-300-sample-1e-4": {"sample": 1e-4},
+    "cbow-100-sample-1e-4": {"vector_size": 100, "sample": 1e-4},
+    "cbow-100-sample-1e-4-10ep": {"vector_size": 100, "sample": 1e-4, "epochs": 10},
+    "cbow-300-sample-1e-4-file": {"sample": 1e-4, "corpus_file": True},
+    "sg-100-sample-1e-4": {"vector_size": 100, "sg": 1, "sample": 1e-4},
+    "sg-300-sample-1e-4": {"sg": 1, "sample": 1e-4},
+    "sg-300-sample-1e-4-file": {"sg": 1, "sample": 1e-4, "corpus_file": True},
+    "sg-300-sample-1e-5-file": {"sg": 1, "sample": 1e-5, "corpus_file": True},
+    "cbow-300-sample-1e-5-file-10ep": {"sample": 1e-5, "corpus_file": True, "epochs": 10},
+}
+PROBE = "love"
+
+
+def vector_bytes_digest(vectors, folder: Path) -> str:
+    path = folder / "vectors.bin"
+    save_word_vectors(vectors, path)
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=sorted(CANDIDATES), help="train these candidates only")
+    parser.add_argument("--repeat", choices=sorted(CANDIDATES), help="train this one twice: are the bytes the same?")
+    parser.add_argument("--reviews", default=str(REPO / "data/raw/reviews.parquet"))
+    args = parser.parse_args()
+    base = load_params(Word2VecParams, REPO / "params.yaml").model_dump()
+    corpus = TokenizedReviews(args.reviews, (TRAIN, UNLABELED), tokenize)
+    record = read_record(STUDY)
+    results = record.setdefault("candidates", {})
+    names = [args.repeat] if args.repeat else args.only or list(CANDIDATES)
+    for name in names:
+        settings = base | CANDIDATES[name]
+        runs = 2 if args.repeat else 1
+        digests, seconds = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(runs):
+                started = time.perf_counter()
+                vectors = train_word2vec(corpus, **settings)
+                seconds.append(round(time.perf_counter() - started, 1))
+                digests.append(vector_bytes_digest(vectors, Path(tmp)))
+        entry = {
+            "changes": CANDIDATES[name],
+            "seconds": seconds[0],
+            "words": len(vectors),
+            **vector_quality(vectors),
+            "neighbors": list(nearest_neighbors(vectors, [PROBE], 5)[PROBE] or {}),
+        }
+        if args.repeat:
+            entry |= {"repeat_seconds": seconds, "repeat_same_bytes": len(set(digests)) == 1}
+        results[name] = entry
+        print(name, entry, flush=True)
+        write_record(STUDY, record)
+
+
+if __name__ == "__main__":
+    main()
