@@ -11,9 +11,10 @@ one-stage repository: DVC's own floor), what `uv run` adds, and the Python API s
 test reviews from raw text. Results go to metrics/bench.json (its `serve` section, from
 bench/serve.py, is kept).
 
-`--rev REV --out F` measures another commit the same way, its stages importing its own code: run
-it just before or after HEAD's, in the same sitting, to compare cold runs (the machine's speed
-moves by tens of percent between hours).
+`--rev REV --out F` measures another commit the same way, its stages importing its own code.
+`--baseline REV` times REV's cold run too, stage by stage, right after this commit's, in the same
+sitting (the machine's speed moves by tens of percent between hours): bench.json's ``baseline``
+and ``cold_repro_over_baseline``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from measure import run_measured, stage_order
 
 REPO = Path(__file__).resolve().parents[1]
 NOOP_RUNS = 11  # the no-op's median: one run moves by 0.2-0.4 s with the machine's load
-OTHER_BENCHMARKS = ("serve", "sweep")  # sections of bench.json written by bench/serve.py, bench/sweep.py: kept
+# sections of bench.json written by bench/serve.py, bench/sweep.py, bench/inference.py: kept
+OTHER_BENCHMARKS = ("serve", "sweep", "inference")
 
 
 def one_stage_repo(path: Path, env: dict[str, str]) -> Path:
@@ -71,27 +73,39 @@ def predict_reviews_per_s(repo: Path) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def fresh_clone(rev: str, clone: Path, cache: Path) -> tuple[Path, dict[str, str]]:
+    """This repository at ``rev`` in ``clone``, with its own empty DVC cache; the environment its
+    stages run in (they import the clone's own package, not the editable install's work tree)."""
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "-q", rev], cwd=clone, check=True)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env["PYTHONPATH"] = os.pathsep.join([str(clone / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
+    subprocess.run(["dvc", "config", "--local", "cache.dir", str(cache)], cwd=clone, check=True)
+    return clone, env
+
+
+def cold_run_stages(clone: Path, env: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each stage's seconds and peak memory, run in pipeline order from an empty cache."""
+    stages = {}
+    for stage in stage_order(clone, env):
+        seconds, peak = run_measured(["dvc", "repro", "--single-item", "--force", stage], clone, env)
+        stages[stage] = {"seconds": round(seconds, 1), "peak_rss_mib": round(peak)}
+        print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
+    return stages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(REPO / "metrics" / "bench.json"))
     parser.add_argument("--rev", default="HEAD", help="the commit to measure (another one: to compare in one sitting)")
+    parser.add_argument("--baseline", help="also time this commit's cold run, right after, to compare")
     args = parser.parse_args()
     if not os.environ.get("IMDB_ARCHIVE"):
         raise SystemExit("set IMDB_ARCHIVE to the real archive (the benchmark never downloads)")
 
     with tempfile.TemporaryDirectory(prefix="imdb-bench-") as tmp:
-        clone = Path(tmp) / "repo"
-        subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
-        subprocess.run(["git", "checkout", "-q", args.rev], cwd=clone, check=True)
-        # The stages import the clone's own package, not the editable install's (this work tree).
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-        env["PYTHONPATH"] = os.pathsep.join([str(clone / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
-        subprocess.run(["dvc", "config", "--local", "cache.dir", str(Path(tmp) / "cache")], cwd=clone, check=True)
-        stages = {}
-        for stage in stage_order(clone, env):
-            seconds, peak = run_measured(["dvc", "repro", "--single-item", "--force", stage], clone, env)
-            stages[stage] = {"seconds": round(seconds, 1), "peak_rss_mib": round(peak)}
-            print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
+        clone, env = fresh_clone(args.rev, Path(tmp) / "repo", Path(tmp) / "cache")
+        stages = cold_run_stages(clone, env)
         # One no-op run varies by 0.2-0.4 s here with the machine's load: take the median of eleven, each
         # paired with a no-op of a one-stage repository, DVC's own floor on this machine at that moment.
         floor = one_stage_repo(Path(tmp) / "one-stage", env)
@@ -103,6 +117,14 @@ def main() -> None:
         predict_rate = predict_reviews_per_s(clone)
         evaluate = json.loads((clone / "metrics" / "evaluate.json").read_text())
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
+        baseline = None
+        if args.baseline:
+            print(f"baseline {args.baseline}:", flush=True)
+            base_clone, base_env = fresh_clone(args.baseline, Path(tmp) / "baseline", Path(tmp) / "baseline-cache")
+            base_stages = cold_run_stages(base_clone, base_env)
+            base_commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=base_clone, capture_output=True, text=True)
+            baseline = {"commit": base_commit.stdout.strip(), "stages": base_stages,
+                        "cold_repro_s": round(sum(s["seconds"] for s in base_stages.values()), 1)}  # fmt: skip
 
     result = {
         "commit": commit.strip(),
@@ -119,6 +141,9 @@ def main() -> None:
         "predict_reviews_per_s": round(predict_rate),
         "stages": stages,
     }
+    if baseline is not None:
+        result["baseline"] = baseline
+        result["cold_repro_over_baseline"] = round(result["cold_repro_s"] / baseline["cold_repro_s"], 3)
     out = Path(args.out)
     kept = {k: v for k, v in json.loads(out.read_text()).items() if k in OTHER_BENCHMARKS} if out.exists() else {}
     out.write_text(json.dumps(result | kept, indent=2) + "\n")

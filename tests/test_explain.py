@@ -171,5 +171,5 @@ def test_predict_explain_lists_the_top_terms_and_the_method(trained_repo: Path) 
     csv_run = predict_cli(trained_repo, "--file", "explain.txt", "--output", "explained.csv", "--explain")
     assert csv_run.returncode == 0, csv_run.stderr
     header = (trained_repo / "explained.csv").read_text().splitlines()[0]
-    assert header == "text,probability,label,positive_terms,negative_terms,method"
+    assert header == "text,probability,label,known_words,positive_terms,negative_terms,method"
     assert predict_cli(trained_repo, "--explain", "--top", "0", "x").returncode == 2  # argparse's usage error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import platform
@@ -241,6 +242,25 @@ def test_predict_cli(pipeline: tuple[Path, set[str]]) -> None:
 
     jsonl = predict_cli(repo, "--file", "-", "--format", "jsonl", stdin="so boring and bad\n")
     assert [json.loads(line)["label"] for line in jsonl.stdout.splitlines()] == ["negative"]
+
+
+def test_predict_cli_marks_reviews_without_known_words(pipeline: tuple[Path, set[str]]) -> None:
+    """Alone, such a review is refused; in a file its row is kept unscored and the rest are scored."""
+    repo, _ = pipeline
+    for text in ("", "<br /><br />", "🙂 🎬"):
+        alone = predict_cli(repo, text)
+        assert alone.returncode == 1 and "has no word the model knows" in alone.stderr, alone.stderr
+    (repo / "mixed.txt").write_text("great wonderful superb\n\n🙂\nawful boring worst\n", encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(predict_cli(repo, "--file", "mixed.txt").stdout)))
+    assert [(r["label"], r["known_words"]) for r in rows] == [
+        ("positive", "3"),
+        ("", "0"),
+        ("", "0"),
+        ("negative", "3"),
+    ]
+    assert rows[1]["probability"] == "" and float(rows[0]["probability"]) > 0.5
+    jsonl = predict_cli(repo, "--file", "mixed.txt", "--format", "jsonl").stdout.splitlines()
+    assert json.loads(jsonl[1]) == {"text": "", "probability": None, "label": None, "known_words": 0}
 
 
 def test_predict_cli_errors(pipeline: tuple[Path, set[str]], tmp_path: Path) -> None:

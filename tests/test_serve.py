@@ -27,10 +27,23 @@ def test_predict_gives_the_python_apis_scores(served_model: int, trained_repo: P
     texts = ["a great and wonderful film, I love it", "awful boring worst, a waste", "", "ünïcödé ★ 映画"]
     status, body = post_json(served_model, {"texts": texts})
     assert status == 200
-    expected = load_classifier(trained_repo / "data/ensemble.zip").predict(texts)
-    assert [p["probability"] for p in body["predictions"]] == pytest.approx(expected.tolist(), abs=1e-6)
-    assert [p["label"] for p in body["predictions"]][:2] == ["positive", "negative"]
+    expected = load_classifier(trained_repo / "data/ensemble.zip").predict(texts[:2])
+    assert [p["probability"] for p in body["predictions"][:2]] == pytest.approx(expected.tolist(), abs=1e-6)
+    assert [p["label"] for p in body["predictions"]] == ["positive", "negative", None, None]
+    # the last two have no word the model knows: in a batch they are left unscored, the rest scored
+    assert [p["known_words"] for p in body["predictions"]][2:] == [0, 0]
+    assert [p["probability"] for p in body["predictions"]][2:] == [None, None]
     assert all(p["explanation"] is None for p in body["predictions"])
+
+
+@pytest.mark.parametrize("text", ["", "🙂🙂", "<br /><br />", "12 345"])
+def test_a_lone_text_without_known_words_is_refused(served_model: int, text: str) -> None:
+    for explain in (False, True):
+        status, body = post_json(served_model, {"texts": [text], "explain": explain})
+        assert status == 422 and "has no word the model knows" in body["error"], body
+    status, body = post_json(served_model, {"texts": [text, "great"], "explain": True})
+    assert status == 200 and body["predictions"][0]["explanation"] is None
+    assert body["predictions"][1]["explanation"]["positive"]
 
 
 def test_explain_over_http(served_model: int) -> None:
@@ -63,7 +76,7 @@ BAD_REQUESTS = {
     "empty list": (b'{"texts": []}', JSON, 422, "at least 1 item"),
     "10,000 texts": (json.dumps({"texts": ["x"] * 10_000}).encode(), JSON, 422, f"at most {MAX_TEXTS} items"),
     "too many to explain": (
-        json.dumps({"texts": ["x"] * (MAX_EXPLAINED_TEXTS + 1), "explain": True}).encode(), JSON, 422,
+        json.dumps({"texts": ["great"] * (MAX_EXPLAINED_TEXTS + 1), "explain": True}).encode(), JSON, 422,
         f"explain is limited to {MAX_EXPLAINED_TEXTS} texts",
     ),
     "5 MB body": (FIVE_MB, JSON, 413, f"over {MAX_BODY_BYTES} bytes"),

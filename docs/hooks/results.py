@@ -122,8 +122,58 @@ def bench_table(bench: Record) -> str:
         ("Python API, raw text to probability", f"{bench['predict_reviews_per_s']:,} reviews/s"),
         ("machine", f"{bench['cpu_count']} CPU cores, Python {bench['python']}"),
     ]
-    stages = [(f"`{name}`", f"{s['seconds']:.1f}", f"{s['peak_rss_mib']:,}") for name, s in bench["stages"].items()]
-    return table(("measure", "value"), summary) + "\n\n" + table(("stage", "seconds", "peak memory (MiB)"), stages)
+    base = bench.get("baseline")
+    if base:
+        summary.insert(1, (f"the same for `{base['commit'][:7]}`, right after", f"{base['cold_repro_s']:.0f} s "
+                           f"(this commit's: {bench['cold_repro_over_baseline']:.2f} of it)"))  # fmt: skip
+    header = ("stage", "seconds", "peak memory (MiB)", *((f"seconds at `{base['commit'][:7]}`",) if base else ()))
+    stages = [
+        (f"`{name}`", f"{s['seconds']:.1f}", f"{s['peak_rss_mib']:,}",
+         *((f"{base['stages'][name]['seconds']:.1f}" if name in base["stages"] else "—",) if base else ()))
+        for name, s in bench["stages"].items()
+    ]  # fmt: skip
+    return table(("measure", "value"), summary) + "\n\n" + table(header, stages)
+
+
+def inference_table(bench: Record) -> str:
+    """One review from the command line, and the NBSVM's arrays against Keras on the test reviews."""
+    inference = bench["inference"]
+    rows = []
+    for key, what in (
+        ("predict_cli", "the ensemble (`data/ensemble.zip`)"),
+        ("predict_cli_keras_model", "stage `train`'s Keras model alone (`--model data/model.keras`)"),
+    ):
+        run = inference[key]
+        rows.append((what, f"{run['median_s']:.2f} s", f"{min(run['runs_s']):.2f} to {run['max_s']:.2f} s",
+                     len(run["runs_s"]), f"{run['peak_rss_mib']:,} MiB"))  # fmt: skip
+    check = inference["arrays_vs_keras"]
+    note = (
+        f"On the {check['reviews']:,} test reviews the NBSVM member's numpy arrays and the Keras model they "
+        f"came from differ by at most {check['max_abs_difference']:.1e} in probability (mean "
+        f"{check['mean_abs_difference']:.1e}; tolerance {check['tolerance']:g}), with "
+        f"{'the same' if check['same_labels'] else 'different'} labels; {check['explained_reviews']} exact "
+        f"explanations add up to the arrays' log-odds within {check['explanation_max_gap_to_log_odds']:.1e}. "
+        f"Commit `{inference['commit'][:7]}`."
+    )
+    header = (f'`predict "{inference["review"]}"` with', "median", "range", "runs", "peak memory")
+    return table(header, rows) + "\n\n" + note
+
+
+def peers_table(record: Record) -> str:
+    """The pipeline and its peers in one run: test accuracy and seconds, settings chosen on validation."""
+    pipeline = record["pipeline"]
+    cold = f"{pipeline['cold_repro_s']:.0f} s (cold `dvc repro`)" if pipeline["cold_repro_s"] else "—"
+    rows = [("this pipeline, default ensemble", pct(pipeline["test_accuracy"]), cold, "")]
+    rows += [(f"member `{name}` (in the same run)", pct(value), "", "") for name, value in
+             pipeline["members_test_accuracy"].items()]  # fmt: skip
+    for name, peer in record["peers"].items():
+        setting = ", ".join(f"{key} {value}" for key, value in peer["setting"].items())
+        rows.append((f"{name} {peer['version']}", pct(peer["test_accuracy"]), f"{peer['seconds']:.1f} s",
+                     f"{setting} (validation {pct(peer['val_accuracy'])})"))  # fmt: skip
+    note = f"Commit `{record['commit'][:7]}`, {record['cpu_count']} cores."
+    if "cold_repro_over_sklearn_nbsvm" in record:
+        note += f" The cold run takes {record['cold_repro_over_sklearn_nbsvm']:.1f}x scikit-learn NBSVM's seconds."
+    return table(("system", "test accuracy", "seconds", "setting chosen on validation"), rows) + "\n\n" + note
 
 
 def serve_table(bench: Record) -> str:
@@ -141,6 +191,10 @@ def serve_table(bench: Record) -> str:
         for run in runs
     ]
     note = f"`{serve['model']}`, {serve['clients']} concurrent clients, {serve['seconds']:.0f} s per request size."
+    if "first_answer" in serve:
+        first = serve["first_answer"]
+        note += (f" From starting `serve` to its first answer: {first['median_s']:.2f} s median of "
+                 f"{len(first['runs_s'])} cold starts (at most {first['max_s']:.2f} s).")  # fmt: skip
     return table(("requests of", "reviews/s", "requests", "p50 latency", "p99 latency", "errors"), rows) + "\n\n" + note
 
 
@@ -484,6 +538,8 @@ PLACEHOLDERS: dict[str, Source] = {
         "--out metrics/cluster.json --plot /tmp/cluster.png",
     ),
     "serve": Source("metrics/bench.json", serve_table, "uv run python bench/serve.py", needs="serve"),
+    "inference": Source("metrics/bench.json", inference_table, "uv run python bench/inference.py", needs="inference"),
+    "peers": Source("metrics/peers.json", peers_table, "uv sync --group peers && uv run python bench/peers.py"),
     "sweep": Source("metrics/bench.json", sweep_table, "uv run python bench/sweep.py", needs="sweep"),
     "platforms": Source("metrics/platforms.json", platforms_table, "uv run python bench/check_platforms.py"),
     "experiments": Source("metrics/experiments.json", experiments_table, "uv run python studies/experiments.py"),
