@@ -32,6 +32,12 @@ def here(path: str) -> Any:
     return read_json(REPO / path) if (REPO / path).exists() else None
 
 
+def params_at(rev: str) -> str:
+    return subprocess.run(
+        ["git", "show", f"{rev}:params.yaml"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+
+
 def run_figures(read: Any) -> dict[str, Any]:
     train, ensemble, run = read("metrics/train.json"), read("metrics/ensemble.json"), read("metrics/run.json")
     vectors = read("metrics/word2vec.json") or {}
@@ -52,9 +58,9 @@ def run_figures(read: Any) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", required=True, help="the committed run before the choices")
+    parser.add_argument("--candidates", nargs="*", default=[], help="commits of candidate runs on the real data")
     args = parser.parse_args()
-    params_before = subprocess.run(["git", "show", f"{args.before}:params.yaml"], cwd=REPO, capture_output=True,
-                                   text=True, check=True).stdout  # fmt: skip
+    params_before = params_at(args.before)
     import yaml
 
     before_w2v, now_w2v = yaml.safe_load(params_before)["word2vec"], yaml.safe_load((REPO / "params.yaml").read_text())
@@ -64,6 +70,13 @@ def main() -> None:
             "word2vec": now_w2v["word2vec"],
             "embedding_dim": now_w2v["embedding"]["dim"],
             **run_figures(here),
+        },
+        "candidate_runs": {
+            rev: {
+                "params": {"word2vec": yaml.safe_load(params_at(rev))["word2vec"]},
+                **run_figures(lambda p, r=rev: at(r, p)),
+            }
+            for rev in args.candidates
         },
         "word2vec_candidates": (here("metrics/studies/word2vec_candidates.json") or {}).get("candidates"),
         "train_step_cost": here("metrics/studies/train_step_cost.json"),
