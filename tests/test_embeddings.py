@@ -128,3 +128,29 @@ def test_export_skips_special_tokens_and_loads_in_gensim(tmp_path: Path) -> None
     neighbors = nearest_neighbors(loaded, ["love", "absent"], topn=2)
     assert list(neighbors["love"]) == [w for w, _ in loaded.similar_by_word("love", topn=2)]
     assert neighbors["absent"] is None
+
+
+def test_analogies_are_answered_as_gensim_answers_them() -> None:
+    """The batched 3CosAdd gives gensim's evaluate_word_analogies' count, on vectors where some
+    questions come out right (a shared offset between the pairs) and some words are missing."""
+    from gensim.test.utils import datapath
+
+    from imdb_sentiment.embeddings import ANALOGIES, analogy_results
+
+    lines = [line.split() for line in Path(datapath(ANALOGIES)).read_text().splitlines() if not line.startswith(":")]
+    words = sorted({word.lower() for line in lines[:3000] for word in line})[:-40]  # the last 40: out of vocabulary
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(words), 16)).astype(np.float32)
+    offset = rng.normal(size=16).astype(np.float32)
+    position = {word: i for i, word in enumerate(words)}
+    for a, b, c, d in lines[:3000:7]:  # make a seventh of the questions answerable: d = c + (b - a)
+        if all(w.lower() in position for w in (a, b, c, d)):
+            vectors[position[b.lower()]] = vectors[position[a.lower()]] + offset
+            vectors[position[d.lower()]] = vectors[position[c.lower()]] + offset
+    kv = KeyedVectors(vector_size=16)
+    kv.add_vectors(words, vectors)
+    _, sections = kv.evaluate_word_analogies(datapath(ANALOGIES), restrict_vocab=len(words))
+    total = next(s for s in sections if s["section"] == "Total accuracy")
+    answered = len(total["correct"]) + len(total["incorrect"])
+    assert analogy_results(kv, datapath(ANALOGIES), len(words)) == (len(total["correct"]), answered)
+    assert 0 < len(total["correct"]) < answered

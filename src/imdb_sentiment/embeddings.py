@@ -169,10 +169,41 @@ def vector_quality(vectors: KeyedVectors) -> dict[str, float | None]:
                 continue
             quality[f"{name}_spearman"] = rounded(spearman.statistic)
             quality[f"{name}_oov"] = rounded(oov_percent / 100)
-        score, sections = vectors.evaluate_word_analogies(datapath(ANALOGIES), restrict_vocab=ANALOGY_VOCAB)
-        answered = sum(len(s["correct"]) + len(s["incorrect"]) for s in sections if s["section"] == "Total accuracy")
-        quality["analogy_accuracy"] = rounded(score) if answered else None
+        correct, answered = analogy_results(vectors, datapath(ANALOGIES), ANALOGY_VOCAB)
+        quality["analogy_accuracy"] = rounded(correct / answered) if answered else None
     return quality
+
+
+def analogy_results(vectors: KeyedVectors, path: str, restrict_vocab: int, batch: int = 512) -> tuple[int, int]:
+    """(correct, answered) on an analogy file, as gensim's ``evaluate_word_analogies`` counts them
+    (3CosAdd among the first ``restrict_vocab`` words, case-insensitive, questions with a word outside
+    them skipped), with the questions answered in matrix products of ``batch`` at a time instead of
+    one ``most_similar`` each: a tenth of the time."""
+    words = vectors.index_to_key[:restrict_vocab]
+    index = {word.upper(): i for i, word in reversed(list(enumerate(words)))}  # the most frequent variant
+    questions = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = line.upper().split()
+        if line.startswith(": ") or len(parts) != 4:
+            continue
+        if all(part in index for part in parts):
+            questions.append([index[part] for part in parts])
+    if not questions:
+        return 0, 0
+    asked = np.asarray(questions)
+    unit = (
+        vectors.vectors[: len(words)]
+        / np.maximum(np.linalg.norm(vectors.vectors[: len(words)], axis=1), 1e-12)[:, None]
+    )
+    correct = 0
+    for first in range(0, len(asked), batch):
+        a, b, c, expected = asked[first : first + batch].T
+        scores = (unit[b] + unit[c] - unit[a]) @ unit.T
+        rows = np.arange(scores.shape[0])
+        for given in (a, b, c):
+            scores[rows, given] = -np.inf
+        correct += int(np.sum(np.argmax(scores, axis=1) == expected))
+    return correct, len(asked)
 
 
 def nearest_neighbors(
