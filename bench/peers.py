@@ -12,8 +12,9 @@ those of its chosen setting's refit and test scoring, features included: what a 
 setting would wait. The choosing is timed too (``selection_s``).
 
 The pipeline's row is a cold `dvc repro` of this commit in a fresh clone with an empty cache,
-timed in this same run (``--no-pipeline`` skips it and leaves the ratio out), and its members'
-test accuracies from metrics/evaluate.json. Results: metrics/peers.json and docs/peers.png.
+timed in this same run (``--pipeline-from-bench`` takes instead the one bench/run.py measured of
+this commit just before; ``--no-pipeline`` leaves it and the ratio out), and its members' test
+accuracies from metrics/evaluate.json. Results: metrics/peers.json and docs/peers.png.
 """
 
 from __future__ import annotations
@@ -183,6 +184,8 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the pipeline's cold run")
+    parser.add_argument("--pipeline-from-bench", action="store_true",
+                        help="the cold run bench/run.py measured of this commit (metrics/bench.json)")  # fmt: skip
     parser.add_argument("--out", default=str(REPO / "metrics" / "peers.json"))
     parser.add_argument("--plot", default=str(REPO / "docs" / "peers.png"))
     args = parser.parse_args()
@@ -193,14 +196,24 @@ def main() -> None:
     for name, (package, fit, settings) in PEERS.items():
         peers[name] = {"version": metadata.version(package), **run_peer(name, fit, settings, data)}
     evaluate = read_json(REPO / "metrics/evaluate.json")
-    cold = None if args.no_pipeline else pipeline_cold_run()
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    cold_source = "a cold `dvc repro` in this run"
+    if args.no_pipeline:
+        cold = None
+    elif args.pipeline_from_bench:
+        bench = read_json(REPO / "metrics/bench.json")
+        if bench.get("commit") != commit:
+            raise SystemExit(f"metrics/bench.json is of {bench.get('commit')}, not {commit}: run bench/run.py first")
+        cold, cold_source = bench["cold_repro_s"], "bench/run.py's cold run of this commit, in the same sitting"
+    else:
+        cold = pipeline_cold_run()
     record = {
         "commit": commit,
         "cpu_count": os.cpu_count(),
         "pipeline": {
             "test_accuracy": evaluate["accuracy"],
             "cold_repro_s": cold,
+            "cold_repro_from": cold_source,
             "members_test_accuracy": {m: v["accuracy"] for m, v in evaluate["members"].items()},
         },
         "peers": peers,

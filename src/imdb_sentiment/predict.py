@@ -38,15 +38,15 @@ def label_of(probability: float, threshold: float = 0.5) -> Literal["positive", 
     return "positive" if probability >= threshold else "negative"
 
 
-def load_classifier_at_revision(
+def model_files_at_revision(
     rev: str,
     path: str = DEFAULT_MODEL,
     *,
     vocab_path: str = DEFAULT_VOCAB,
     params_path: str = DEFAULT_PARAMS,
     repo: str | Path = ".",
-) -> Classifier:
-    """``load_classifier`` on the files as committed at ``rev``: a registered version of the model
+) -> ModelFiles:
+    """The model's files as committed at ``rev``, as bytes: a registered version of the model
     (``v1.0.0`` for the git tag ``imdb-sentiment@v1.0.0``) or any git revision (tag, branch,
     commit), fetched through DVC from the cache or the remote."""
     from imdb_sentiment.registry import describe, registered, resolve
@@ -56,35 +56,25 @@ def load_classifier_at_revision(
     needed = [path] if str(path).endswith(".zip") else [path, vocab_path, params_path]
     try:
         with files_at_revision(needed, commit, repo, label=rev) as local:
-            if len(local) == 1:
-                return load_classifier(local[0])
-            return load_classifier(local[0], vocab_path=local[1], params_path=local[2])
+            return ModelFiles.read(*local)
     except UnknownRevision:
         raise PipelineError(f"no model version or git revision {rev!r} in {repo} ({describe(repo)})") from None
 
 
-def model_files_at_revision(
+def load_classifier_at_revision(
     rev: str,
     path: str = DEFAULT_MODEL,
     *,
     vocab_path: str = DEFAULT_VOCAB,
     params_path: str = DEFAULT_PARAMS,
     repo: str | Path = ".",
-) -> ModelFiles:
-    """The model's files as committed at ``rev`` (as ``load_classifier_at_revision`` finds them), as bytes."""
-    from imdb_sentiment.registry import describe, registered, resolve
-    from imdb_sentiment.revisions import UnknownRevision, files_at_revision
-
-    commit = resolve(version=rev, repo=repo)[0] if rev in registered(repo)[0] else rev
-    needed = [path] if str(path).endswith(".zip") else [path, vocab_path, params_path]
-    try:
-        with files_at_revision(needed, commit, repo, label=rev) as local:
-            return ModelFiles.read(*local)
-    except UnknownRevision:
-        raise PipelineError(f"no model version or git revision {rev!r} in {repo} ({describe(repo)})") from None
+) -> Classifier:
+    """``load_classifier`` on the files as committed at ``rev`` (``model_files_at_revision``)."""
+    return model_files_at_revision(rev, path, vocab_path=vocab_path, params_path=params_path, repo=repo).classifier
 
 
 def model_files_in_stage(stage: str, repo: str | Path = ".") -> ModelFiles:
+    """The files of the model version that registry stage ``stage`` (e.g. ``prod``) points to."""
     from imdb_sentiment.registry import resolve
 
     rev, path = resolve(stage=stage, repo=repo)
@@ -93,7 +83,4 @@ def model_files_in_stage(stage: str, repo: str | Path = ".") -> ModelFiles:
 
 def load_classifier_in_stage(stage: str, repo: str | Path = ".") -> Classifier:
     """The model version that registry stage ``stage`` (e.g. ``prod``) points to."""
-    from imdb_sentiment.registry import resolve
-
-    rev, path = resolve(stage=stage, repo=repo)
-    return load_classifier_at_revision(rev, path, repo=repo)
+    return model_files_in_stage(stage, repo).classifier
