@@ -5,6 +5,6 @@ Each model is explained by the method that suits it (see ``methods``); an ensemb
 members' contributions, each multiplied by the member's stacker weight.
 """
 
-from imdb_sentiment.explain.explainer import Explanation, explain_texts
+from imdb_sentiment.explain.explainer import Explainer, Explanation, explain_texts
 
-__all__ = ["Explanation", "explain_texts"]
+__all__ = ["Explainer", "Explanation", "explain_texts"]
