@@ -99,7 +99,7 @@ def fasttext_fit(texts: Texts, labels: np.ndarray, setting: dict[str, Any]) -> C
 PEERS: dict[str, tuple[str, Fit, list[dict[str, Any]]]] = {
     "scikit-learn NBSVM": ("scikit-learn", nbsvm_fit, [{"max_n": n, "C": c} for n in (2, 3) for c in (0.1, 1.0)]),
     "Vowpal Wabbit": ("vowpalwabbit", vw_fit, [{"ngram": n, "passes": p} for n in (2, 3) for p in (1, 3)]),
-    "fastText": ("fasttext", fasttext_fit, [{"wordNgrams": n, "epoch": e} for n in (1, 2) for e in (5, 20)]),
+    "fastText": ("fasttext-numpy2", fasttext_fit, [{"wordNgrams": n, "epoch": e} for n in (1, 2) for e in (5, 20)]),
 }
 
 
@@ -193,10 +193,13 @@ def main() -> None:
 
     if args.pipeline_from_bench and not (REPO / "metrics/bench.json").exists():
         raise SystemExit("no metrics/bench.json: run bench/run.py first")
+    versions = {
+        name: metadata.version(package) for name, (package, _, _) in PEERS.items()
+    }  # installed? (--group peers)
     data = read_data()
     peers = {}
-    for name, (package, fit, settings) in PEERS.items():
-        peers[name] = {"version": metadata.version(package), **run_peer(name, fit, settings, data)}
+    for name, (_, fit, settings) in PEERS.items():
+        peers[name] = {"version": versions[name], **run_peer(name, fit, settings, data)}
     evaluate = read_json(REPO / "metrics/evaluate.json")
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     cold_source = "a cold `dvc repro` in this run"
