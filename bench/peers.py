@@ -110,8 +110,14 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 def run_peer(name: str, fit: Fit, settings: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     val = {}
+    failed = {}
     for setting in settings:
-        scorer = fit(data["fit_texts"], data["fit_labels"], setting)
+        try:
+            scorer = fit(data["fit_texts"], data["fit_labels"], setting)
+        except RuntimeError as exc:  # fastText: "Encountered NaN" where its learning rate diverges
+            failed[json.dumps(setting)] = str(exc)
+            print(f"{name}: {setting} failed: {exc}", flush=True)
+            continue
         val[json.dumps(setting)] = accuracy(scorer(data["val_texts"]), data["val_labels"])
         print(f"{name}: {setting} validation {val[json.dumps(setting)]}", flush=True)
     selection = time.perf_counter() - started
@@ -120,7 +126,7 @@ def run_peer(name: str, fit: Fit, settings: list[dict[str, Any]], data: dict[str
     scorer = fit(data["all_texts"], data["all_labels"], json.loads(best))
     test_p = scorer(data["test_texts"])
     seconds = time.perf_counter() - started
-    return {"setting": json.loads(best), "val_accuracy": val[best], "candidates": val,
+    return {"setting": json.loads(best), "val_accuracy": val[best], "candidates": val, "failed": failed,
             "test_accuracy": accuracy(test_p, data["test_labels"]), "seconds": round(seconds, 1),
             "selection_s": round(selection, 1)}  # fmt: skip
 
