@@ -7,7 +7,7 @@ train_word2vec trains it (train + unlabeled reviews, one worker, fixed seed and 
 on gensim's bundled WordSim-353, SimLex-999 and Google analogies (``embeddings.vector_quality``).
 No review label and no test review is read: these are external word-similarity sets. Which
 vectors make the better classifier is stage train's validation accuracy, measured separately
-(metrics/model_selection.json). ``--repeat NAME`` trains that candidate twice and records whether
+(in studies/selection_record.py's record). ``--repeat NAME`` trains that candidate twice and records whether
 the two vector files are the same bytes (determinism). Results go to
 metrics/studies/word2vec_candidates.json; a rerun keeps the candidates it does not train.
 """
