@@ -29,7 +29,7 @@ def crc32_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-class EpochProgress(CallbackAny2Vec):  # type: ignore[misc]
+class EpochProgress(CallbackAny2Vec):
     """One log line per epoch (gensim's own INFO lines, one a second, are turned down meanwhile)."""
 
     def __init__(self, epochs: int) -> None:
