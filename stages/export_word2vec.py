@@ -39,8 +39,10 @@ def main() -> None:
             **vector_quality(vectors),
             "neighbors": nearest_neighbors(vectors, p.probe_words, p.topn),
         }
-        log.info("%s: WordSim-353 %.3f, SimLex-999 %.3f, analogies %.1f%%", name, report[name]["wordsim353_spearman"],
-                 report[name]["simlex999_spearman"], 100 * report[name]["analogy_accuracy"])  # fmt: skip
+        figures = {key: "n/a" if report[name][key] is None else f"{report[name][key]:.3f}"
+                   for key in ("wordsim353_spearman", "simlex999_spearman", "analogy_accuracy")}  # fmt: skip
+        log.info("%s: WordSim-353 %s, SimLex-999 %s, analogy accuracy %s (n/a: too few of the sets' words)", name,
+                 *figures.values())  # fmt: skip
     write_json(args.metrics, report)
     log.info("%d words x %d -> %s", len(exported), exported.vector_size, args.out)
 
