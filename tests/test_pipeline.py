@@ -97,7 +97,9 @@ def test_exported_word2vec_loads_in_gensim(pipeline: tuple[Path, set[str]]) -> N
     quality = read_json(repo / "metrics/word2vec.json")
     for source in ("word2vec", "trained_embedding"):
         assert set(quality[source]) >= {"wordsim353_spearman", "simlex999_spearman", "analogy_accuracy", "neighbors"}
-        assert -1 <= quality[source]["wordsim353_spearman"] <= 1
+        # the fixture's 38 words hold too few of WordSim-353's pairs to tell: None, never NaN (not JSON)
+        assert quality[source]["wordsim353_spearman"] is None or -1 <= quality[source]["wordsim353_spearman"] <= 1
+        assert quality[source]["words"] > 0 and quality[source]["vector_size"] == 16
     assert len(quality["trained_embedding"]["neighbors"]["love"]) == 10
 
 
