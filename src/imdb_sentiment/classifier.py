@@ -55,6 +55,10 @@ class Scores:
     probabilities: np.ndarray
     known_words: np.ndarray
 
+    @classmethod
+    def empty(cls) -> Scores:
+        return cls(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+
     @property
     def unscored(self) -> np.ndarray:
         return self.known_words == 0
@@ -95,7 +99,7 @@ class Classifier:
     def score(self, texts: Sequence[str]) -> Scores:
         """``predict``, with how many words of each review the model knows (0: unscored)."""
         if len(texts) == 0:
-            return Scores(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+            return Scores.empty()
         ids, offsets = self.preprocessing.encode(texts)
         return Scores(self.predict_encoded(ids, offsets), known_word_counts(ids, offsets))
 
@@ -112,21 +116,19 @@ def save_ensemble(
 ) -> None:
     """One zip: manifest (each member's kind and file), vocabulary and each member's model: its
     kind's inference form where it has one (the Keras NBSVM as arrays), else its own file byte for byte."""
-    kinds, entries = {}, {}
+    kinds, files, entries = {}, {}, {}
     for name in stacker.members:
         kind, source = kind_of(name), Path(member_paths[name])
         lighter = kind.inference_form(source, preprocessing) if kind.inference_form else None
-        kind, data = lighter if lighter is not None else (kind, source.read_bytes())
-        kinds[name] = kind
-        entries[f"{name}{kind.suffix}"] = data
+        kinds[name], data = lighter if lighter is not None else (kind, source.read_bytes())
+        files[name] = f"{name}{kinds[name].suffix}"
+        entries[files[name]] = data
     padding = preprocessing.as_dict()
     vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps maxlen, padding, truncating
     manifest = {
         "format": FORMAT_VERSION,
         "stacker": stacker.as_dict(),
-        "members": {
-            name: {"kind": kinds[name].name, "file": f"{name}{kinds[name].suffix}"} for name in stacker.members
-        },
+        "members": {name: {"kind": kinds[name].name, "file": files[name]} for name in stacker.members},
         **padding,
     }
     entries[MANIFEST] = json.dumps(manifest, indent=2).encode()
@@ -276,5 +278,5 @@ def score_texts(model: ModelFiles, texts: Sequence[str], work: Runner) -> Scores
     parts = [Part(rows_label(first, end), list(texts[first:end])) for first, end in row_ranges(len(texts), rows)]
     results = run_parts(work, part_scores, parts, {"model": model})
     if not results:
-        return Scores(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+        return Scores.empty()
     return Scores(*(np.concatenate([getattr(r, name) for r in results]) for name in ("probabilities", "known_words")))
