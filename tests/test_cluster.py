@@ -25,6 +25,7 @@ from fixture_tables import TABLE_PARAMS, review_frame, write_csv, write_parquet
 from remote_servers import S3_KEY
 
 from imdb_sentiment import cluster
+from imdb_sentiment.classifier import part_scores
 from imdb_sentiment.encoding import encode_part
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.loopback import free_port
@@ -258,7 +259,7 @@ def test_predict_file_gives_the_same_output_here_and_on_two_workers(
         outputs[where] = out.read_bytes()
         if env:
             assert f"the Dask cluster at {two_workers.address}" in done.stderr
-            assert "part_predictions: 3 parts" in done.stderr
+            assert f"{part_scores.__name__}: 3 parts" in done.stderr
     run(cluster_repo, "git", "checkout", "params.yaml")
     assert outputs["here"] == outputs["cluster"]
     assert outputs["here"].count(b"\n") == 3001

@@ -15,8 +15,6 @@ from imdb_sentiment.dependencies import differences
 from imdb_sentiment.io import read_json
 from imdb_sentiment.members import kind_of, model_filename
 
-pytestmark = pytest.mark.pipeline
-
 REPO = Path(__file__).parents[1]
 ADDED = {"lstm": "train_lstm", "cnn": "train_cnn", "lm": "train_lm"}  # member -> its recipe's stage
 MEMBERS = ["keras", "ngrams", "ending", "lm", "lstm", "cnn"]
@@ -34,6 +32,7 @@ def recipe_stages() -> dict:
 
 
 def test_the_recipes_write_where_combine_looks_and_list_their_code() -> None:
+    # fast tier: a new module on train's path must reach the page's recipes too
     stages = recipe_stages()
     assert set(ADDED.values()) == set(stages)
     for member, stage in ADDED.items():
@@ -60,6 +59,7 @@ def with_added_members(trained_repo: Path, tmp_path_factory: pytest.TempPathFact
     return repo, repro(repo)
 
 
+@pytest.mark.pipeline
 def test_only_the_new_members_and_what_follows_run(with_added_members: tuple[Path, set[str]]) -> None:
     repo, ran = with_added_members
     assert ran == {"train_lstm", "train_cnn", "train_lm", "combine", "evaluate"}
@@ -71,6 +71,7 @@ def test_only_the_new_members_and_what_follows_run(with_added_members: tuple[Pat
     assert {"train_lstm", "train_cnn"} <= set(read_json(repo / "metrics/run.json")["stages"])
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize(
     ("key", "value", "default", "stage"),
     [("train.lstm.units", 4, 8, "train_lstm"), ("lm.discount", 0.5, 0.75, "train_lm")],
@@ -87,6 +88,7 @@ def test_its_settings_rerun_it_alone(
         repro(repo)
 
 
+@pytest.mark.pipeline
 def test_the_six_member_ensemble_predicts_and_explains(with_added_members: tuple[Path, set[str]]) -> None:
     repo, _ = with_added_members
     done = cli(repo, "predict", "--explain", "--top", "2", "a wonderful, moving film")
