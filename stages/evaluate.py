@@ -6,14 +6,14 @@ workers, each loading the ensemble once); the stacker combines them here."""
 import argparse
 import logging
 
-from dvclive import Live
-
 from imdb_sentiment import cluster
 from imdb_sentiment.classifier import ModelFiles, score_packed
 from imdb_sentiment.evaluation import binary_metrics
 from imdb_sentiment.io import load_npz, write_json
 from imdb_sentiment.params import ClusterParams, load_params
 from imdb_sentiment.stage import run_stage
+
+from dvclive import Live
 
 log = logging.getLogger("evaluate")
 

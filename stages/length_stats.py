@@ -3,12 +3,12 @@
 import argparse
 import logging
 
-import numpy as np
-
 from imdb_sentiment.io import load_npz, write_json
 from imdb_sentiment.params import LengthParams, load_params
 from imdb_sentiment.sequences import length_histogram, length_stats
 from imdb_sentiment.stage import run_stage
+
+import numpy as np
 
 log = logging.getLogger("length_stats")
 

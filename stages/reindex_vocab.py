@@ -7,8 +7,6 @@ holds the packed ids, not the tokens, and the outputs are the same bytes however
 import argparse
 import logging
 
-import numpy as np
-
 from imdb_sentiment import cluster
 from imdb_sentiment.encoding import ENCODED_SPLITS, encode_part
 from imdb_sentiment.io import PipelineError, save_npz, write_json
@@ -16,6 +14,8 @@ from imdb_sentiment.params import ClusterParams, VocabParams, load_params
 from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews
 from imdb_sentiment.stage import run_stage
 from imdb_sentiment.vocab import StreamingEncoder, finish_encoding
+
+import numpy as np
 
 log = logging.getLogger("reindex_vocab")
 

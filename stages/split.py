@@ -3,13 +3,13 @@
 import argparse
 import logging
 
-import numpy as np
-import pandas as pd
-
 from imdb_sentiment.io import PipelineError, load_npz, save_npz
 from imdb_sentiment.params import SplitParams, load_params
 from imdb_sentiment.sequences import grouped_split_indices, split_indices
 from imdb_sentiment.stage import run_stage
+
+import numpy as np
+import pandas as pd
 
 log = logging.getLogger("split")
 

@@ -12,8 +12,6 @@ import contextlib
 import logging
 import time
 
-from dvclive import Live
-
 from imdb_sentiment.architectures import KERAS_MODELS
 from imdb_sentiment.collapse import collapse_causes, collapse_signs
 from imdb_sentiment.ensemble import MemberScores
@@ -25,6 +23,8 @@ from imdb_sentiment.plots import plot_training_curves
 from imdb_sentiment.preprocessing import Preprocessing
 from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
+
+from dvclive import Live
 
 log = logging.getLogger("train")
 

@@ -8,8 +8,6 @@ import functools
 import logging
 import time
 
-import numpy as np
-
 from imdb_sentiment import cluster
 from imdb_sentiment.ensemble import MemberScores, accuracy
 from imdb_sentiment.io import PipelineError, write_json
@@ -17,6 +15,8 @@ from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.packed_members import fit_and_score, load_packed_train
 from imdb_sentiment.params import ClusterParams, EndingParams, NgramParams, group_model, load_params
 from imdb_sentiment.stage import run_stage
+
+import numpy as np
 
 
 def main() -> None:

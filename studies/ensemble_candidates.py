@@ -30,10 +30,6 @@ import itertools
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from judge import Judge, accuracy, read_record, write_record
-
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.io import load_npz, read_json
@@ -42,6 +38,10 @@ from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.params import SplitParams, TrainParams, load_params
 from imdb_sentiment.sequences import select_rows
 from imdb_sentiment.text import tokenize
+from judge import Judge, accuracy, read_record, write_record
+
+import numpy as np
+import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = "ensemble_candidates"  # its record: metrics/studies/ensemble_candidates.json

@@ -24,9 +24,9 @@ import subprocess
 import time
 from pathlib import Path
 
-import yaml
-
 from imdb_sentiment.io import read_json, write_json
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEFINITIONS = REPO / "studies" / "tutorial_experiments.yaml"

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from imdb_sentiment import ensemble
 from imdb_sentiment.ensemble import CV_SEED, MemberScores
 from imdb_sentiment.io import read_json, write_json
 from imdb_sentiment.params import EnsembleParams, load_params
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = REPO / "params.yaml"

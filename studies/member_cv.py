@@ -21,17 +21,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from judge import Judge, accuracy, write_record
-from sklearn.model_selection import GroupKFold
-
 from imdb_sentiment.ensemble import MemberScores
 from imdb_sentiment.io import load_npz, read_json
 from imdb_sentiment.ngram_lm import fit_class_language_models
 from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.params import LanguageModelParams, NgramParams, TrainParams, load_params
 from imdb_sentiment.sequences import select_rows
+from judge import Judge, accuracy, write_record
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDS = 5

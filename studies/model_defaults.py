@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from experiments import REPO, exp_command, restore_workspace, trained_row
-
 from imdb_sentiment.io import read_json
 from imdb_sentiment.params import read_params_file
 

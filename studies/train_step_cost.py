@@ -16,8 +16,9 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 from judge import write_record
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = "train_step_cost"
@@ -41,12 +42,12 @@ def main() -> None:
     threads = next((int(VARIANTS[n]["threads"]) for n in names if "threads" in VARIANTS[n]), None)  # type: ignore[call-overload]
     if threads:
         os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
-    import keras
-    import tensorflow as tf
-
     from imdb_sentiment.io import load_npz
     from imdb_sentiment.models import build_model
     from imdb_sentiment.params import TrainParams, load_params
+
+    import keras
+    import tensorflow as tf
 
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)

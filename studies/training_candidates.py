@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import yaml
-from judge import read_record, write_record
-
 from imdb_sentiment.params import TrainParams, parse_group, read_params_file
 from imdb_sentiment.training import train
+from judge import read_record, write_record
+
+import numpy as np
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEFINITIONS = REPO / "studies" / "model_defaults_selection.yaml"

@@ -23,13 +23,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from judge import Judge, accuracy, read_record, write_record
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, Ridge
-
 from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
 from imdb_sentiment.embeddings import load_word_vectors
 from imdb_sentiment.ensemble import MemberScores
@@ -38,6 +31,13 @@ from imdb_sentiment.ngrams import fit_ngram_model
 from imdb_sentiment.params import SplitParams, load_params
 from imdb_sentiment.sequences import select_rows
 from imdb_sentiment.text import tokenize
+from judge import Judge, accuracy, read_record, write_record
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = "view_candidates"  # its record: metrics/studies/view_candidates.json

@@ -20,12 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from judge import read_record, write_record
-
 from imdb_sentiment.embeddings import nearest_neighbors, save_word_vectors, train_word2vec, vector_quality
 from imdb_sentiment.params import Word2VecParams, load_params
 from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
 from imdb_sentiment.text import tokenize
+from judge import read_record, write_record
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = "word2vec_candidates"
