@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from imdb_sentiment.cpu_kernels import (
+    ALLOCATOR,
     AVX2_PINS,
     NUMPY,
     ONEDNN,
@@ -23,7 +24,8 @@ from imdb_sentiment.cpu_kernels import (
 )
 
 HERE_AVX2 = OPENBLAS in pins_for(platform.machine(), linux_cpu_flags())
-AVX2 = {OPENBLAS: "Haswell", NUMPY: "X86_V4 AVX512_ICL AVX512_SPR", ONEDNN: "0"}
+EVERYWHERE = {ONEDNN: "0", ALLOCATOR: "true"}
+AVX2 = {OPENBLAS: "Haswell", NUMPY: "X86_V4 AVX512_ICL AVX512_SPR"} | EVERYWHERE
 
 
 @pytest.mark.parametrize(
@@ -32,9 +34,9 @@ AVX2 = {OPENBLAS: "Haswell", NUMPY: "X86_V4 AVX512_ICL AVX512_SPR", ONEDNN: "0"}
         ("x86_64", {"sse2", "avx2", "fma", "avx512f"}, AVX2),  # an AVX-512 CPU runs the AVX2 kernels too
         ("x86_64", {"sse2", "avx2", "fma"}, AVX2),
         ("AMD64", {"avx2", "fma"}, AVX2),
-        ("x86_64", {"sse2", "avx"}, {ONEDNN: "0"}),  # no AVX2: those kernels would not run
-        ("x86_64", {"avx2"}, {ONEDNN: "0"}),
-        ("aarch64", {"asimd", "fp"}, {ONEDNN: "0"}),  # OpenBLAS and numpy keep their own choice
+        ("x86_64", {"sse2", "avx"}, EVERYWHERE),  # no AVX2: those kernels would not run
+        ("x86_64", {"avx2"}, EVERYWHERE),
+        ("aarch64", {"asimd", "fp"}, EVERYWHERE),  # OpenBLAS and numpy keep their own choice
     ],
 )
 def test_the_avx2_kernels_are_pinned_only_where_they_run(machine: str, flags: set[str], expected: dict) -> None:
@@ -49,7 +51,7 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
 
 
 def test_what_the_user_chose_is_kept() -> None:
-    chosen = {OPENBLAS: "Prescott", NUMPY: "AVX2", ONEDNN: "1"}
+    chosen = {OPENBLAS: "Prescott", NUMPY: "AVX2", ONEDNN: "1", ALLOCATOR: "false"}
     environ = dict(chosen)
     assert pin_cpu_kernels(environ) == chosen
     assert environ == chosen
@@ -65,7 +67,7 @@ def test_without_a_user_choice_this_machine_gets_its_pins() -> None:
 def fresh_interpreter(code: str) -> str:
     """The last line ``code`` prints in a new Python, without the pins' variables in its
     environment (the package must set them itself)."""
-    environ = {key: value for key, value in os.environ.items() if key not in (OPENBLAS, NUMPY, ONEDNN)}
+    environ = {key: value for key, value in os.environ.items() if key not in (OPENBLAS, NUMPY, ONEDNN, ALLOCATOR)}
     out = subprocess.run([sys.executable, "-c", code], env=environ, check=True, capture_output=True, text=True)
     return out.stdout.splitlines()[-1]
 
@@ -96,10 +98,11 @@ def test_tensorflow_loads_without_onednn_after_the_package() -> None:
 def test_a_pin_that_comes_too_late_is_logged() -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import tensorflow, imdb_sentiment"],
-        env={key: value for key, value in os.environ.items() if key not in (OPENBLAS, NUMPY, ONEDNN)},
+        env={key: value for key, value in os.environ.items() if key not in (OPENBLAS, NUMPY, ONEDNN, ALLOCATOR)},
         check=True, capture_output=True, text=True,
     )  # fmt: skip
-    assert "tensorflow was imported before imdb_sentiment, so TF_ENABLE_ONEDNN_OPTS=0 do not apply" in out.stderr
+    late = "tensorflow was imported before imdb_sentiment, so TF_ENABLE_ONEDNN_OPTS=0, TF_CPU_ALLOCATOR_USE_BFC=true"
+    assert f"{late} do not apply" in out.stderr
 
 
 ROOT = Path(__file__).resolve().parents[1]
