@@ -18,6 +18,7 @@ from imdb_sentiment.cpu_kernels import (
     NUMPY,
     ONEDNN,
     OPENBLAS,
+    READ_BY,
     linux_cpu_flags,
     pin_cpu_kernels,
     pins_for,
@@ -64,11 +65,17 @@ def test_without_a_user_choice_this_machine_gets_its_pins() -> None:
     assert environ == expected
 
 
+def unpinned_environ() -> dict[str, str]:
+    """This process's environment without the pins' variables (a child must set them itself)."""
+    return {key: value for key, value in os.environ.items() if key not in READ_BY}
+
+
 def fresh_interpreter(code: str) -> str:
     """The last line ``code`` prints in a new Python, without the pins' variables in its
     environment (the package must set them itself)."""
-    environ = {key: value for key, value in os.environ.items() if key not in (OPENBLAS, NUMPY, ONEDNN, ALLOCATOR)}
-    out = subprocess.run([sys.executable, "-c", code], env=environ, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=unpinned_environ(), check=True, capture_output=True, text=True
+    )
     return out.stdout.splitlines()[-1]
 
 
@@ -98,7 +105,7 @@ def test_tensorflow_loads_without_onednn_after_the_package() -> None:
 def test_a_pin_that_comes_too_late_is_logged() -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import tensorflow, imdb_sentiment"],
-        env={key: value for key, value in os.environ.items() if key not in (OPENBLAS, NUMPY, ONEDNN, ALLOCATOR)},
+        env=unpinned_environ(),
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     late = "tensorflow was imported before imdb_sentiment, so TF_ENABLE_ONEDNN_OPTS=0, TF_CPU_ALLOCATOR_USE_BFC=true"
