@@ -71,4 +71,7 @@ def test_ci_runs_the_readmes_commands_on_both_pythons() -> None:
     for command in ("uv run dvc repro", "uv run pytest"):
         assert command in readme
     assert re.search(r"^uv run pytest$", ci, re.M)
-    assert re.search(r"^UV_PROJECT_ENVIRONMENT=\S+ uv run --python \S+ pytest$", ci, re.M)
+    # The newest Python runs the fast tier and the real pipeline on the fixture (docs/tests.md).
+    newest = r"^UV_PROJECT_ENVIRONMENT=\S+ uv run --python \S+ pytest "
+    assert re.search(newest + r'-m "not slow"$', ci, re.M)
+    assert re.search(newest + r"tests/test_pipeline\.py$", ci, re.M)
