@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from imdb_sentiment import ngrams
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.ngrams import (
     NgramModel,
@@ -29,6 +30,16 @@ def test_keys_refuse_a_base_that_overflows() -> None:
     ids, offsets = pack([[1, 2, 3]])
     with pytest.raises(ValueError, match="int64"):
         ngram_keys(ids, offsets, 3, base=3_000_000)
+
+
+@pytest.mark.parametrize("largest_key", [50, 2**62])  # packed into one int64 / too large: lexsort
+def test_unique_pairs_are_each_row_and_key_once_sorted(largest_key: int) -> None:
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.integers(0, 40, 5_000))
+    keys = rng.integers(0, largest_key, 5_000, dtype=np.int64)
+    unique_rows, unique_keys = ngrams._unique_pairs(rows, keys)
+    expected = sorted(set(zip(rows.tolist(), keys.tolist(), strict=True)))
+    assert list(zip(unique_rows.tolist(), unique_keys.tolist(), strict=True)) == expected
 
 
 def test_features_are_binary_and_skip_unknown_ngrams() -> None:

@@ -46,7 +46,18 @@ def ngram_keys(ids: np.ndarray, offsets: np.ndarray, order: int, base: int) -> t
 
 
 def _unique_pairs(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, key) pairs once each: binary presence, as NBSVM uses."""
+    """(row, key) pairs once each, sorted by row then key: binary presence, as NBSVM uses."""
+    if rows.size == 0:
+        return rows, keys
+    span = int(keys.max()) + 1
+    if int(keys.min()) >= 0 and int(rows.min()) >= 0 and (int(rows.max()) + 1) * span <= MAX_KEY:
+        # One int64 per pair: sorting it is twenty times faster than a two-key lexsort. (Not
+        # np.unique: numpy 2.4 answers a bare np.unique from a hash table, slower than either.)
+        pairs = np.sort(rows.astype(np.int64) * span + keys)
+        first = np.ones(pairs.size, dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+        pairs = pairs[first]
+        return pairs // span, pairs % span
     order = np.lexsort((keys, rows))
     rows, keys = rows[order], keys[order]
     first = np.ones(rows.size, dtype=bool)
@@ -177,8 +188,10 @@ def present_features(
 def part_features(packed: tuple[np.ndarray, np.ndarray], lookups: Sequence[Any], base: int) -> sp.csr_matrix:
     """A part's reviews x n-grams presence matrix (float32 0/1)."""
     rows, cols = present_features(*packed, lookups, base)
-    order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
+    n_columns = max(sum(t.size for t in lookups), 1)
+    # Row by row, columns ascending (CSR): one int64 sort of the pairs present_features packs too
+    ordered = np.sort(rows * n_columns + cols)
+    rows, cols = ordered // n_columns, ordered % n_columns
     n_rows = packed[1].size - 1
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
