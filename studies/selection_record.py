@@ -46,6 +46,8 @@ def run_figures(read: Any) -> dict[str, Any]:
         "keras_val_accuracy": train["val_accuracy"],
         "keras_best_epoch": train["best_epoch"],
         "ensemble_val_accuracy": ensemble["val_accuracy"],
+        # seconds compare only on one host: the kernel (platform) names it
+        "host": run.get("machine", {}).get("platform"),
         "train_s": run["stages"]["train"]["seconds"],
         "train_word2vec_s": run["stages"]["train_word2vec"]["seconds"],
         "wordsim353": word2vec.get("wordsim353_spearman"),
