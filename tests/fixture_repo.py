@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,6 +62,13 @@ def repo_env(repo: Path) -> dict[str, str]:
     env["IMDB_ARCHIVE"] = str(repo.parent / "aclImdb_v1.tar.gz")
     env["PYTHONUNBUFFERED"] = "1"  # stage logs arrive as they happen
     return env
+
+
+def sigint_as_in_a_terminal() -> None:
+    """A ``preexec_fn`` for a child the test interrupts with SIGINT (Ctrl-C). A shell's background
+    job starts with SIGINT ignored, and a child inherits that: Python would then never raise
+    KeyboardInterrupt, and the test would see a run that ignored Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stages_run(output: str) -> set[str]:

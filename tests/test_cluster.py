@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from fixture_cluster import LoopbackCluster, loopback_cluster, throwaway_tls
-from fixture_repo import make_repo, repo_env, run, set_params
+from fixture_repo import make_repo, repo_env, run, set_params, sigint_as_in_a_terminal
 from fixture_tables import TABLE_PARAMS, review_frame, write_csv, write_parquet
 from remote_servers import S3_KEY
 
@@ -358,7 +358,7 @@ def test_a_stage_interrupted_on_the_client_leaves_no_output_and_no_tasks(
              "data/split/index.npz", "--vocab", "data/vocab.json", "--model", "interrupted.npz",
              "--val-scores", "interrupted-scores.npz", "--metrics", "interrupted.json"],
             cwd=repo, env={**repo_env(repo), **two_workers.client_env()},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=sigint_as_in_a_terminal,
         )  # fmt: skip
         assert stage.stdout is not None
         for line in stage.stdout:

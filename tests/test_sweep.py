@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fixture_cluster import LoopbackCluster, loopback_cluster, throwaway_tls
-from fixture_repo import REPO, repo_env, run
+from fixture_repo import REPO, repo_env, run, sigint_as_in_a_terminal
 from remote_servers import S3_KEY, S3_SECRET, add_remote, fresh_clone, s3_server, trained_clone
 
 from imdb_sentiment import sweep
@@ -167,7 +167,9 @@ def test_an_interrupted_sweep_resumes_and_runs_each_trial_once(sweep_team: dict,
     workers.wait_for_workers(2)
     grid = ("-S", "ensemble.C=0.6,0.8,1.2", "--name", "resume", "--cluster", workers.address)
     command = [sys.executable, "-m", "imdb_sentiment", "sweep", *grid]
-    first = subprocess.Popen(command, cwd=a, env=repo_env(a), stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        command, cwd=a, env=repo_env(a), stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_in_a_terminal
+    )
     assert first.stderr is not None
     for line in first.stderr:
         if line.startswith("[1/3]"):  # one trial finished, two to go
