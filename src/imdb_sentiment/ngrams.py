@@ -45,18 +45,23 @@ def ngram_keys(ids: np.ndarray, offsets: np.ndarray, order: int, base: int) -> t
     return rows[:count][inside], keys[inside]
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted, each once. Sort and mask, not a bare np.unique: numpy 2.4 answers that from
+    a hash table, 8 s for 6 million int64 keys here against 0.1 s."""
+    ordered = np.sort(values)
+    first = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def _unique_pairs(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(row, key) pairs once each, sorted by row then key: binary presence, as NBSVM uses."""
     if rows.size == 0:
         return rows, keys
     span = int(keys.max()) + 1
     if int(keys.min()) >= 0 and int(rows.min()) >= 0 and (int(rows.max()) + 1) * span <= MAX_KEY:
-        # One int64 per pair: sorting it is twenty times faster than a two-key lexsort. (Not
-        # np.unique: numpy 2.4 answers a bare np.unique from a hash table, slower than either.)
-        pairs = np.sort(rows.astype(np.int64) * span + keys)
-        first = np.ones(pairs.size, dtype=bool)
-        np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
-        pairs = pairs[first]
+        # One int64 per pair: sorting it is twenty times faster than a two-key lexsort.
+        pairs = sorted_unique(rows.astype(np.int64) * span + keys)
         return pairs // span, pairs % span
     order = np.lexsort((keys, rows))
     rows, keys = rows[order], keys[order]
@@ -176,10 +181,7 @@ def present_features(
         rows, keys = ngram_keys(ids, offsets, order, base)
         pos = key_positions(table, keys)
         known = pos >= 0
-        pair = np.sort(rows[known] * n_columns + pos[known] + start)
-        first = np.ones(pair.size, dtype=bool)
-        first[1:] = pair[1:] != pair[:-1]
-        pairs.append(pair[first])
+        pairs.append(sorted_unique(rows[known] * n_columns + pos[known] + start))
         start += table.size
     unique = np.concatenate(pairs) if pairs else np.zeros(0, dtype=np.int64)
     return unique // n_columns, unique % n_columns
