@@ -7,7 +7,13 @@ embedding: their size, WordSim-353 and SimLex-999 Spearman correlations, Google 
 import argparse
 import logging
 
-from imdb_sentiment.embeddings import load_word_vectors, nearest_neighbors, save_word_vectors, vector_quality
+from imdb_sentiment.embeddings import (
+    check_readback,
+    load_word_vectors,
+    nearest_neighbors,
+    save_word_vectors,
+    vector_quality,
+)
 from imdb_sentiment.export import embedding_to_keyed_vectors
 from imdb_sentiment.io import load_npy, read_json, write_json
 from imdb_sentiment.params import ExportParams, load_params
@@ -29,10 +35,9 @@ def main() -> None:
 
     trained = embedding_to_keyed_vectors(words_by_index(read_json(args.vocab)), load_npy(args.trained_embedding))
     save_word_vectors(trained, args.out)
-    # Read back what was written: the file itself must load in gensim.
-    exported = load_word_vectors(args.out)
+    check_readback(trained, args.out)
     report = {}
-    for name, vectors in (("word2vec", load_word_vectors(args.word2vec)), ("trained_embedding", exported)):
+    for name, vectors in (("word2vec", load_word_vectors(args.word2vec)), ("trained_embedding", trained)):
         report[name] = {
             "words": len(vectors),
             "vector_size": vectors.vector_size,
@@ -44,7 +49,7 @@ def main() -> None:
         log.info("%s: WordSim-353 %s, SimLex-999 %s, analogy accuracy %s (n/a: too few of the sets' words)", name,
                  *figures.values())  # fmt: skip
     write_json(args.metrics, report)
-    log.info("%d words x %d -> %s", len(exported), exported.vector_size, args.out)
+    log.info("%d words x %d -> %s", len(trained), trained.vector_size, args.out)
 
 
 if __name__ == "__main__":

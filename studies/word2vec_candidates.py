@@ -43,6 +43,11 @@ CANDIDATES: dict[str, dict[str, object]] = {
     "sg-300-sample-1e-4-file": {"sg": 1, "sample": 1e-4, "corpus_file": True},
     "sg-300-sample-1e-5-file": {"sg": 1, "sample": 1e-5, "corpus_file": True},
     "cbow-300-sample-1e-5-file-10ep": {"sample": 1e-5, "corpus_file": True, "epochs": 10},
+    # At about the stage's seconds: fewer frequent words (sample 1e-5) buy more epochs; a wider
+    # window favours relatedness, which WordSim-353 rewards.
+    "cbow-100-sample-1e-5-6ep": {"vector_size": 100, "sample": 1e-5, "epochs": 6},
+    "cbow-100-window-10-sample-1e-5-6ep": {"vector_size": 100, "window": 10, "sample": 1e-5, "epochs": 6},
+    "sg-100-sample-1e-5-2ep": {"vector_size": 100, "sg": 1, "sample": 1e-5, "epochs": 2},
 }
 PROBE = "love"
 
@@ -76,6 +81,7 @@ def main() -> None:
                 digests.append(vector_bytes_digest(vectors, Path(tmp)))
         entry = {
             "changes": CANDIDATES[name],
+            "settings": settings,  # the whole group: the base (params.yaml) moves between studies
             "seconds": seconds[0],
             "words": len(vectors),
             **vector_quality(vectors),

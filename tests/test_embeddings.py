@@ -6,6 +6,7 @@ from gensim.models import KeyedVectors
 
 from imdb_sentiment.embeddings import (
     build_embedding_matrix,
+    check_readback,
     load_word_vectors,
     nearest_neighbors,
     save_word_vectors,
@@ -128,6 +129,24 @@ def test_export_skips_special_tokens_and_loads_in_gensim(tmp_path: Path) -> None
     neighbors = nearest_neighbors(loaded, ["love", "absent"], topn=2)
     assert list(neighbors["love"]) == [w for w, _ in loaded.similar_by_word("love", topn=2)]
     assert neighbors["absent"] is None
+
+
+@pytest.mark.parametrize("name", ["vectors.txt", "vectors.bin"])
+def test_readback_check_passes_what_was_written_and_names_a_damaged_file(
+    tmp_path: Path, small_vectors: KeyedVectors, name: str
+) -> None:
+    path = tmp_path / name
+    save_word_vectors(small_vectors, path)
+    check_readback(small_vectors, path)
+    check_readback(small_vectors, path, rows=2)
+    other = KeyedVectors(vector_size=small_vectors.vector_size)
+    other.add_vectors(small_vectors.index_to_key, small_vectors.vectors + np.float32(1e-3))
+    with pytest.raises(PipelineError, match=rf"{name} does not read back as the 6 x 8 vectors written"):
+        check_readback(other, path)
+    fewer = KeyedVectors(vector_size=small_vectors.vector_size)
+    fewer.add_vectors(small_vectors.index_to_key[:-1], small_vectors.vectors[:-1])
+    with pytest.raises(PipelineError, match="does not read back"):  # the header counts one word more
+        check_readback(fewer, path)
 
 
 def test_analogies_are_answered_as_gensim_answers_them() -> None:

@@ -92,8 +92,22 @@ def train_word2vec(
 
 def save_word_vectors(vectors: KeyedVectors, path: str | os.PathLike[str]) -> None:
     """Save in the standard word2vec format (binary for ``.bin``), readable by any tool."""
-    with atomic_output(path) as tmp:
+    with atomic_output(path) as tmp, gensim_quiet():
         vectors.save_word2vec_format(str(tmp), binary=is_binary_path(path))
+
+
+def check_readback(vectors: KeyedVectors, path: str | os.PathLike[str], rows: int = 1000) -> None:
+    """Raise PipelineError unless gensim reads ``path`` back as ``vectors``: the header's count and
+    size, and the first ``rows`` words and vectors exactly. The first rows only: a whole text
+    file parses a float at a time (seconds for 30,000 words), and the tests read one whole."""
+    with open(path, "rb") as file:
+        header = file.readline().split()
+    head = load_word_vectors(path, limit=min(rows, len(vectors)))
+    if header != [str(len(vectors)).encode(), str(vectors.vector_size).encode()] or not (
+        head.index_to_key == vectors.index_to_key[: len(head)]
+        and np.array_equal(head.vectors, vectors.vectors[: len(head)])
+    ):
+        raise PipelineError(f"{path} does not read back as the {len(vectors)} x {vectors.vector_size} vectors written")
 
 
 def is_binary_path(path: str | os.PathLike[str]) -> bool:
@@ -107,7 +121,8 @@ def load_word_vectors(path: str | os.PathLike[str], limit: int | None = None) ->
         raise PipelineError(f"embedding.path {file}: no such file; expected word2vec vectors (.bin, .bin.gz or text)")
     binary = is_binary_path(file)
     try:
-        return KeyedVectors.load_word2vec_format(str(file), binary=binary, limit=limit)
+        with gensim_quiet():
+            return KeyedVectors.load_word2vec_format(str(file), binary=binary, limit=limit)
     except (ValueError, UnicodeDecodeError, EOFError, OSError, IndexError) as exc:
         kind = "binary" if binary else "text"
         raise PipelineError(
@@ -154,7 +169,8 @@ def vector_quality(vectors: KeyedVectors) -> dict[str, float | None]:
     """Spearman correlation with human similarity judgements (WordSim-353, SimLex-999), the share
     of their pairs the vectors lack, and the accuracy on Google's analogies ("king - man + woman").
     None where the vectors hold too few of a set's words to tell."""
-    from gensim.test.utils import datapath
+    with gensim_quiet():  # its import logs a Dictionary it builds
+        from gensim.test.utils import datapath
 
     def rounded(value: float) -> float | None:
         return None if not np.isfinite(value) else round(float(value), 4)

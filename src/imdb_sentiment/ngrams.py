@@ -165,15 +165,14 @@ def key_positions(table: Any, keys: np.ndarray) -> np.ndarray:
     return np.asarray(table.get_indexer(keys))
 
 
-def present_features(
-    ids: np.ndarray, offsets: np.ndarray, tables: Sequence[Any], base: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(review row, column) of every known n-gram present in a review, each pair once.
+def present_pairs(ids: np.ndarray, offsets: np.ndarray, tables: Sequence[Any], base: int) -> tuple[np.ndarray, int]:
+    """Every known n-gram present in a review, each once: (review row, column) packed as
+    ``row * n_columns + column`` (which always fits in an int64); and ``n_columns``.
 
     Hash lookups (pandas' Index) rather than binary search for many keys: millions of keys in
     random order against a table of a million would miss the cache at every step (``key_positions``).
-    Looked up first and deduplicated after, one order at a time (their columns are disjoint), by
-    sorting row * columns + column, which always fits in an int64.
+    Looked up first and deduplicated after by sorting the packed pairs, one order at a time
+    (their columns are disjoint).
     """
     n_columns = max(sum(table.size for table in tables), 1)
     pairs, start = [], 0
@@ -183,17 +182,14 @@ def present_features(
         known = pos >= 0
         pairs.append(sorted_unique(rows[known] * n_columns + pos[known] + start))
         start += table.size
-    unique = np.concatenate(pairs) if pairs else np.zeros(0, dtype=np.int64)
-    return unique // n_columns, unique % n_columns
+    return (np.concatenate(pairs) if pairs else np.zeros(0, dtype=np.int64)), n_columns
 
 
 def part_features(packed: tuple[np.ndarray, np.ndarray], lookups: Sequence[Any], base: int) -> sp.csr_matrix:
     """A part's reviews x n-grams presence matrix (float32 0/1)."""
-    rows, cols = present_features(*packed, lookups, base)
-    n_columns = max(sum(t.size for t in lookups), 1)
-    # Row by row, columns ascending (CSR): one int64 sort of the pairs present_features packs too
-    ordered = np.sort(rows * n_columns + cols)
-    rows, cols = ordered // n_columns, ordered % n_columns
+    pairs, n_columns = present_pairs(*packed, lookups, base)
+    # Row by row, columns ascending (CSR): the packed pairs sorted across the orders
+    rows, cols = np.divmod(np.sort(pairs), n_columns)
     n_rows = packed[1].size - 1
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
@@ -292,7 +288,8 @@ class NgramModel:
 def part_decision(packed: tuple[np.ndarray, np.ndarray], model: NgramModel) -> np.ndarray:
     """A part's sums of present n-grams' weights, each review's own (bias not added)."""
     few = packed[0].size * len(model.tables) < SMALL_LOOKUP  # a request: no hash index needed
-    rows, cols = present_features(*packed, model.tables if few else model.lookups, model.base)
+    pairs, n_columns = present_pairs(*packed, model.tables if few else model.lookups, model.base)
+    rows, cols = np.divmod(pairs, n_columns)  # in present_pairs' order, as the summed floats were cut
     return np.bincount(rows, weights=model.weights[cols], minlength=packed[1].size - 1)
 
 
