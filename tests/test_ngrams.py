@@ -152,3 +152,25 @@ def test_an_ending_model_reads_only_the_last_words(tmp_path: Path) -> None:
     loaded = NgramModel.load(tmp_path / "ending.npz")
     assert loaded.last_words == 5
     np.testing.assert_array_equal(loaded.predict(test_ids, test_offsets), ending.predict(test_ids, test_offsets))
+
+
+@pytest.mark.parametrize("refit_full", [True, False])
+def test_fit_and_score_returns_the_refit_and_the_train_fits_validation_scores(refit_full: bool) -> None:
+    """The stacker's input is the train-split fit's validation scores, whatever model is kept."""
+    import functools
+
+    from imdb_sentiment.packed_members import PackedTrain, fit_and_score
+
+    ids, offsets, labels = synthetic(600, seed=2)
+    order = np.random.default_rng(3).permutation(600)
+    data = PackedTrain(ids, offsets, labels, train_rows=order[:400], val_rows=order[400:], base=50)
+    fit = functools.partial(fit_ngram_model, base=50, max_n=2, min_df=1, c=1.0)
+    model, val_probabilities = fit_and_score(fit, data, refit_full)
+
+    alone = fit(*select_rows(ids, offsets, data.train_rows), labels[data.train_rows])
+    np.testing.assert_array_equal(val_probabilities, alone.predict(*select_rows(ids, offsets, data.val_rows)))
+    if refit_full:
+        both = np.concatenate([data.train_rows, data.val_rows])
+        alone = fit(*select_rows(ids, offsets, both), labels[both])
+    np.testing.assert_array_equal(model.weights, alone.weights)
+    assert model.bias == alone.bias and all(map(np.array_equal, model.tables, alone.tables))
