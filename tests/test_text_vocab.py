@@ -1,6 +1,6 @@
 import pytest
 
-from imdb_sentiment.text import tokenize
+from imdb_sentiment.text import _PUNCTUATION, tokenize
 from imdb_sentiment.vocab import (
     BOS_ID,
     SPECIAL_TOKENS,
@@ -29,6 +29,18 @@ from imdb_sentiment.vocab import (
 )
 def test_tokenize(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
+
+
+def test_ascii_text_is_split_as_the_punctuation_rule_splits_any_text() -> None:
+    """ASCII text takes a translation table; other text the regex. Every ASCII character, between
+    letters and beside a non-ASCII one (which sends the text down the regex), splits the same."""
+    for code in range(128):
+        ascii_text = f"Ab{chr(code)}cd x'y"
+        assert (
+            tokenize(ascii_text)
+            == tokenize(ascii_text + " é")[:-1]
+            == _PUNCTUATION.sub(" ", ascii_text.lower()).split()
+        )
 
 
 def test_build_vocab_ranks_by_frequency_then_alphabetically() -> None:
@@ -69,3 +81,23 @@ def test_words_by_index_inverts_the_vocabulary() -> None:
     words = words_by_index(vocab)
     assert words[:4] == list(SPECIAL_TOKENS)
     assert all(vocab[w] == i for i, w in enumerate(words))
+
+
+def test_a_part_numbers_its_words_as_first_seen_train_then_test() -> None:
+    import pyarrow as pa
+
+    from imdb_sentiment.encoding import encode_part
+
+    batch = pa.record_batch(
+        {
+            "split": ["test", "train", "unlabeled", "train"],
+            "label": [1, 1, None, 0],
+            "text": ["d a", "a b a", "x", "b c"],
+        }
+    )
+    part = encode_part(batch)
+    assert part.words == ["a", "b", "c", "d"] and part.train_counts.tolist() == [2, 2, 1, 0]
+    flat, lengths, labels = part.splits["train"]
+    assert flat.tolist() == [0, 1, 0, 1, 2] and lengths.tolist() == [3, 2] and labels.tolist() == [1, 0]
+    flat, lengths, labels = part.splits["test"]
+    assert flat.tolist() == [3, 0] and lengths.tolist() == [2] and labels.tolist() == [1]

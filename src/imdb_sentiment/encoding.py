@@ -25,15 +25,19 @@ class EncodedPart:
 def encode_part(batch: pa.RecordBatch) -> EncodedPart:
     """Tokenize the train and test rows of a batch (columns split, label, text), numbering words in
     the order they are first seen; unlabeled rows are left out."""
-    numbering: dict[str, int] = {}
-    splits = {}
+    tokens: list[str] = []
+    lengths, labels = {}, {}
     for split in ENCODED_SPLITS:
         rows = batch.filter(split_mask(batch, [split]))
-        tokens = [tokenize(text) for text in rows.column("text").to_pylist()]
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        ids = (numbering.setdefault(token, len(numbering)) for token in itertools.chain.from_iterable(tokens))
-        flat = np.fromiter(ids, dtype=np.int32, count=int(lengths.sum()))
-        labels = rows.column("label").to_numpy(zero_copy_only=False).astype(np.int8)
-        splits[split] = (flat, lengths, labels)
-    train_counts = np.bincount(splits[TRAIN][0], minlength=len(numbering)).astype(np.int64)
-    return EncodedPart(list(numbering), train_counts, splits)
+        split_tokens = [tokenize(text) for text in rows.column("text").to_pylist()]
+        lengths[split] = np.fromiter(map(len, split_tokens), dtype=np.int64, count=len(split_tokens))
+        labels[split] = rows.column("label").to_numpy(zero_copy_only=False).astype(np.int8)
+        tokens.extend(itertools.chain.from_iterable(split_tokens))
+    # Arrow's dictionary numbers values in the order they first appear, in C: a third of a dict's time.
+    encoded = pa.array(tokens, type=pa.large_string()).dictionary_encode()
+    ids = encoded.indices.to_numpy().astype(np.int32, copy=False)
+    ends = np.cumsum([lengths[split].sum() for split in ENCODED_SPLITS])
+    flat = dict(zip(ENCODED_SPLITS, np.split(ids, ends[:-1]), strict=True))
+    words = encoded.dictionary.to_pylist()
+    splits = {split: (flat[split], lengths[split], labels[split]) for split in ENCODED_SPLITS}
+    return EncodedPart(words, np.bincount(flat[TRAIN], minlength=len(words)).astype(np.int64), splits)

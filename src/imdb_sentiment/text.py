@@ -7,6 +7,10 @@ import re
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Anything that is neither a word character, whitespace nor an apostrophe is punctuation.
 _PUNCTUATION = re.compile(r"[^\w\s']+")
+# The same rule for ASCII text as a translation table, built from the pattern itself, so the two
+# agree on every character: str.translate is about three times faster than the regex, and nine
+# reviews in ten are ASCII.
+_ASCII_PUNCTUATION = {code: " " for code in range(128) if _PUNCTUATION.match(chr(code))}
 
 
 def tokenize(text: str) -> list[str]:
@@ -16,4 +20,5 @@ def tokenize(text: str) -> list[str]:
     ['i', 'loved', 'it', "didn't", 'you']
     """
     text = _LINE_BREAK.sub(" ", text.lower())
-    return _PUNCTUATION.sub(" ", text).split()
+    spaced = text.translate(_ASCII_PUNCTUATION) if text.isascii() else _PUNCTUATION.sub(" ", text)
+    return spaced.split()
