@@ -33,8 +33,8 @@ def main() -> None:
         members = score_packed(model, test["ids"], test["offsets"], work)
     probabilities = model.classifier.combine(members)
     scores = binary_metrics(labels, probabilities)
-    scores["members"] = {name: binary_metrics(labels, p) for name, p in members.items()}
-    write_json(args.metrics, scores)
+    member_scores = {name: binary_metrics(labels, p) for name, p in members.items()}
+    write_json(args.metrics, {**scores, "members": member_scores})
     with Live(dir=args.plots_dir, dvcyaml=False, save_dvc_exp=False, report=None) as live:
         live.log_sklearn_plot(
             "confusion_matrix", labels, (probabilities >= 0.5).astype(int), name="confusion_matrix.json"
@@ -43,7 +43,7 @@ def main() -> None:
     log.info(
         "test accuracy %.4f (%s)",
         scores["accuracy"],
-        ", ".join(f"{n} {s['accuracy']:.4f}" for n, s in scores["members"].items()),
+        ", ".join(f"{n} {s['accuracy']:.4f}" for n, s in member_scores.items()),
     )
 
 

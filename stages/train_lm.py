@@ -28,10 +28,13 @@ def main() -> None:
     p = load_params(LanguageModelParams)
 
     data = load_packed_train(args.train, args.index, args.vocab)
-    fit = {"base": data.base, "order": p.order, "discount": p.discount}
 
     started = time.perf_counter()
-    model, val_probabilities = fit_and_score(functools.partial(fit_class_language_models, **fit), data, p.refit_full)
+    model, val_probabilities = fit_and_score(
+        functools.partial(fit_class_language_models, base=data.base, order=p.order, discount=p.discount),
+        data,
+        p.refit_full,
+    )
     val_labels = data.labels[data.val_rows]
     val_accuracy = accuracy(val_probabilities, val_labels)
     log.info("validation accuracy %.4f (%d-gram language models)", val_accuracy, p.order)

@@ -37,13 +37,14 @@ def main() -> None:
 
     data = load_packed_train(args.train, args.index, args.vocab)
     last_words = p.last_words if isinstance(p, EndingParams) else None
-    fit = {"base": data.base, "max_n": p.max_n, "min_df": p.min_df, "max_features": p.max_features, "c": p.C}
-    fit["last_words"] = last_words
 
     started = time.perf_counter()
     # Counting n-grams and building features go where the cluster settings say; the fit is here.
     with cluster.runner(load_params(ClusterParams)) as work:
-        fit_model = functools.partial(fit_ngram_model, **fit, work=work)
+        fit_model = functools.partial(
+            fit_ngram_model, base=data.base, max_n=p.max_n, min_df=p.min_df, max_features=p.max_features, c=p.C,
+            last_words=last_words, work=work,
+        )  # fmt: skip
         model, val_probabilities = fit_and_score(fit_model, data, p.refit_full)
     val_labels = data.labels[data.val_rows]
     val_accuracy = accuracy(val_probabilities, val_labels)

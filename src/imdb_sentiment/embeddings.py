@@ -47,16 +47,16 @@ class EpochProgress(CallbackAny2Vec):
 
 
 @contextlib.contextmanager
-def gensim_quiet() -> Iterator[None]:
-    """gensim's loggers at WARNING for the duration: its lifecycle records and per-second progress
+def gensim_quiet(level: int = logging.WARNING) -> Iterator[None]:
+    """gensim's loggers at ``level`` for the duration: its lifecycle records and per-second progress
     lines would be 170 lines for one stage."""
     logger = logging.getLogger("gensim")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    before = logger.level
+    logger.setLevel(level)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logger.setLevel(before)
 
 
 def train_word2vec(
@@ -92,7 +92,9 @@ def train_word2vec(
 
 def save_word_vectors(vectors: KeyedVectors, path: str | os.PathLike[str]) -> None:
     """Save in the standard word2vec format (binary for ``.bin``), readable by any tool."""
-    with atomic_output(path) as tmp, gensim_quiet():
+    # ERROR: gensim warns when vectors have no word counts (an exported embedding), then writes them
+    # in their own order, which is the order wanted.
+    with atomic_output(path) as tmp, gensim_quiet(logging.ERROR):
         vectors.save_word2vec_format(str(tmp), binary=is_binary_path(path))
 
 
