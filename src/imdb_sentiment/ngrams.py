@@ -289,7 +289,7 @@ def part_decision(packed: tuple[np.ndarray, np.ndarray], model: NgramModel) -> n
     """A part's sums of present n-grams' weights, each review's own (bias not added)."""
     few = packed[0].size * len(model.tables) < SMALL_LOOKUP  # a request: no hash index needed
     pairs, n_columns = present_pairs(*packed, model.tables if few else model.lookups, model.base)
-    rows, cols = np.divmod(pairs, n_columns)  # in present_pairs' order, as the summed floats were cut
+    rows, cols = np.divmod(pairs, n_columns)  # present_pairs' order: the float sums depend on it
     return np.bincount(rows, weights=model.weights[cols], minlength=packed[1].size - 1)
 
 
