@@ -1,18 +1,21 @@
-"""Stage train_word2vec: gensim word2vec on the train + unlabeled reviews (never test).
+"""Stage train_word2vec: word vectors from the train + unlabeled reviews (never test).
 
-Its vectors' quality is measured by stage export_word2vec (metrics/word2vec.json)."""
+word2vec.algorithm ppmi_svd: positive PMI of co-occurrences reduced by a truncated SVD (the
+default: better word similarity in half word2vec's time); word2vec: gensim's word2vec. Their
+quality is measured by stage export_word2vec (metrics/word2vec.json)."""
 
 import argparse
 import logging
 import time
 
-from imdb_sentiment.embeddings import save_word_vectors, train_word2vec
+from imdb_sentiment.embeddings import save_word_vectors
 from imdb_sentiment.environment import machine_record
 from imdb_sentiment.params import Word2VecParams, load_params
 from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
 from imdb_sentiment.run_record import record_stage_run
 from imdb_sentiment.stage import run_stage
 from imdb_sentiment.text import tokenize
+from imdb_sentiment.word_vectors import train_word_vectors
 
 log = logging.getLogger("train_word2vec")
 CORPUS_SPLITS = (TRAIN, UNLABELED)
@@ -26,10 +29,10 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(Word2VecParams)
 
-    sentences = TokenizedReviews(args.reviews, CORPUS_SPLITS, tokenize)
-    log.info("training word2vec on %d reviews (%s)", len(sentences), ", ".join(CORPUS_SPLITS))
+    reviews = TokenizedReviews(args.reviews, CORPUS_SPLITS, tokenize)
+    log.info("%s on %d reviews (%s)", p.algorithm, len(reviews), ", ".join(CORPUS_SPLITS))
     started = time.perf_counter()
-    vectors = train_word2vec(sentences, **p.model_dump())
+    vectors = train_word_vectors(reviews, p)
     seconds = time.perf_counter() - started
     save_word_vectors(vectors, args.out)
     record_stage_run(args.run_record, "train_word2vec", seconds, machine_record())

@@ -7,6 +7,7 @@ from gensim.models import KeyedVectors
 from imdb_sentiment.embeddings import (
     build_embedding_matrix,
     check_readback,
+    keyed_vectors,
     load_word_vectors,
     nearest_neighbors,
     save_word_vectors,
@@ -173,3 +174,13 @@ def test_analogies_are_answered_as_gensim_answers_them() -> None:
     answered = len(total["correct"]) + len(total["incorrect"])
     assert analogy_results(kv, datapath(ANALOGIES), len(words)) == (len(total["correct"]), answered)
     assert 0 < len(total["correct"]) < answered
+
+
+def test_vectors_made_elsewhere_save_and_load_in_their_order(tmp_path: Path) -> None:
+    words = ["the", "film", "great"]
+    vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
+    path = tmp_path / "vectors.bin"
+    save_word_vectors(keyed_vectors(words, vectors), path)
+    loaded = load_word_vectors(path)
+    assert loaded.index_to_key == words
+    np.testing.assert_array_equal(loaded.vectors, vectors)

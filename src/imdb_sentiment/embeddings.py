@@ -90,6 +90,13 @@ def train_word2vec(
             return Word2Vec(corpus_file=str(path), **settings).wv
 
 
+def keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors:
+    """gensim's container for vectors made elsewhere (stage train_word2vec's ppmi_svd), in row order."""
+    keyed = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)  # (count= would pre-fill None keys)
+    keyed.add_vectors(words, vectors)
+    return keyed
+
+
 def save_word_vectors(vectors: KeyedVectors, path: str | os.PathLike[str]) -> None:
     """Save in the standard word2vec format (binary for ``.bin``), readable by any tool."""
     # ERROR: gensim warns when vectors have no word counts (an exported embedding), then writes them

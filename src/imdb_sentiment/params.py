@@ -90,13 +90,25 @@ class SplitParams(_Group):
 
 class Word2VecParams(_Group):
     group: ClassVar[str] = "word2vec"
+    algorithm: Literal["ppmi_svd", "word2vec"]
     vector_size: PositiveInt
     window: PositiveInt
     min_count: PositiveInt
+    seed: int
+    # algorithm ppmi_svd only
+    context_smoothing: Annotated[float, Field(gt=0, le=1)]  # context counts raised to this power
+    svd_iterations: PositiveInt
+    # algorithm word2vec only
     epochs: PositiveInt
     sg: Literal[0, 1]
     sample: Annotated[float, Field(ge=0, lt=1)]  # downsampling of frequent words (0: off)
-    seed: int
+
+    def ppmi_svd_settings(self) -> dict[str, Any]:
+        return self.model_dump(include={"vector_size", "window", "min_count", "seed", "context_smoothing",
+                                         "svd_iterations"})  # fmt: skip
+
+    def word2vec_settings(self) -> dict[str, Any]:
+        return self.model_dump(include={"vector_size", "window", "min_count", "seed", "epochs", "sg", "sample"})
 
 
 class EmbeddingParams(_Group):

@@ -145,3 +145,10 @@ class TokenizedReviews:
         for chunk in self._chunks:
             for joined in chunk.to_pylist():
                 yield joined.split(" ") if joined else []
+
+    def token_lists(self) -> list[pa.ListArray]:
+        """The reviews as Arrow lists of tokens, a batch per chunk, for counting in C."""
+        import pyarrow.compute as pc
+
+        empty_as_null = [pc.if_else(pc.equal(chunk, ""), pa.scalar(None, chunk.type), chunk) for chunk in self._chunks]
+        return [pc.split_pattern(chunk, " ") for chunk in empty_as_null]
