@@ -5,6 +5,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from imdb_sentiment import ppmi as ppmi_module
 from imdb_sentiment.io import PipelineError
 from imdb_sentiment.ppmi import count_cooccurrences, count_vocabulary, ppmi, ppmi_svd_vectors
 from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
@@ -62,6 +63,20 @@ def test_ppmi_matches_its_definition() -> None:
         np.testing.assert_allclose(got, expected, rtol=1e-6)
     # smoothing lifts the rare context's probability, so its PMI falls
     assert ppmi(sp.csr_matrix(counts), 0.75)[0, 1] < ppmi(sp.csr_matrix(counts), 1.0)[0, 1]
+
+
+def test_ppmi_does_not_depend_on_how_many_values_it_computes_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(2)
+    upper = sp.random(60, 60, density=0.2, random_state=3, data_rvs=lambda n: rng.integers(1, 50, n))
+    counts = (upper + upper.T).astype(np.int64).tocsr()
+    whole = ppmi(counts, 0.75)
+    monkeypatch.setattr(ppmi_module, "PMI_SLICE", 7)
+    sliced = ppmi(counts, 0.75)
+    assert 0 < sliced.nnz < counts.nnz  # some pairs are below chance and dropped
+    for part in ("data", "indices", "indptr"):
+        assert getattr(sliced, part).tobytes() == getattr(whole, part).tobytes()
 
 
 def test_vectors_are_deterministic_unit_rows_and_similar_words_are_near() -> None:

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from imdb_sentiment.io import PipelineError
 
 log = logging.getLogger(__name__)
+PMI_SLICE = 1 << 22  # values computed at a time: about 100 MiB of float64 temporaries at any size
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,26 @@ def count_cooccurrences(batches: Iterable[pa.ListArray], words: list[str], windo
 def ppmi(counts: sp.csr_matrix, context_smoothing: float) -> sp.csr_matrix:
     """max(0, log p(w, c) / (p(w) p_a(c))) with the context probabilities raised to
     ``context_smoothing`` and renormalised, which lifts rare contexts' overstated PMI."""
-    coo = counts.tocoo()
+    size = counts.shape[0]
     total = float(counts.sum())
     word = np.asarray(counts.sum(axis=1)).ravel().astype(np.float64)
     context = word**context_smoothing
     context /= context.sum()
-    pmi = np.log(coo.data / total) - np.log(word[coo.row] / total) - np.log(context[coo.col])
-    positive = pmi > 0
+    log_word, log_context = np.log(word / total), np.log(context)
+    rows = np.repeat(np.arange(size, dtype=np.int32), np.diff(counts.indptr))
     # float32: the SVD's products run at twice the speed, and the vectors come out float32 anyway.
-    values = pmi[positive].astype(np.float32)
-    return sp.csr_matrix((values, (coo.row[positive], coo.col[positive])), shape=counts.shape)
+    # Each value is computed in float64 a slice at a time, so that beside the counts (hundreds of
+    # millions of pairs at ten times IMDB) only float32 values and a mask are held.
+    values = np.empty(counts.nnz, dtype=np.float32)
+    kept_per_row = np.zeros(size, dtype=np.int64)
+    for start in range(0, counts.nnz, PMI_SLICE):
+        part = slice(start, start + PMI_SLICE)
+        values[part] = np.log(counts.data[part] / total) - log_word[rows[part]] - log_context[counts.indices[part]]
+        kept_per_row += np.bincount(rows[part][values[part] > 0], minlength=size)
+    del rows
+    positive = values > 0
+    indptr = np.concatenate(([0], np.cumsum(kept_per_row)))
+    return sp.csr_matrix((values[positive], counts.indices[positive], indptr), shape=counts.shape)
 
 
 def svd_vectors(matrix: sp.csr_matrix, dim: int, iterations: int, seed: int) -> np.ndarray:
