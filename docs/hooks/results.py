@@ -530,6 +530,12 @@ PLACEHOLDERS: dict[str, Source] = {
     "word_vectors": Source("metrics/word2vec.json", word_vectors_table, REPRO),
     "bench": Source("metrics/bench.json", bench_table, "uv run python bench/run.py"),
     "scale": Source("metrics/scale.json", scale_table, "uv run python bench/scale.py"),
+    "scale_word_vectors": Source(
+        "metrics/scale_train_word2vec.json",
+        scale_table,
+        "uv run python bench/scale.py --sizes 1,10 --stages train_word2vec "
+        "--out metrics/scale_train_word2vec.json --plot /tmp/scale_train_word2vec.png",
+    ),
     "cluster": Source(
         "metrics/cluster.json",
         cluster_table,
