@@ -90,8 +90,8 @@ def train_word2vec(
             return Word2Vec(corpus_file=str(path), **settings).wv
 
 
-def keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors:
-    """gensim's container for vectors made elsewhere (stage train_word2vec's ppmi_svd), in row order."""
+def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
+    """gensim's container for vectors made elsewhere (ppmi_svd's, an exported embedding's), in row order."""
     keyed = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)  # (count= would pre-fill None keys)
     keyed.add_vectors(words, vectors)
     return keyed

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from gensim.models import KeyedVectors
 
+from imdb_sentiment.embeddings import keyed_vectors
 from imdb_sentiment.vocab import SPECIAL_TOKENS
 
 
@@ -15,6 +16,4 @@ def embedding_to_keyed_vectors(words: Sequence[str], matrix: np.ndarray) -> Keye
     if len(words) != matrix.shape[0]:
         raise ValueError(f"{len(words)} words but the embedding has {matrix.shape[0]} rows")
     keep = [i for i, word in enumerate(words) if word not in SPECIAL_TOKENS]
-    vectors = KeyedVectors(vector_size=matrix.shape[1])
-    vectors.add_vectors([words[i] for i in keep], matrix[keep].astype(np.float32))
-    return vectors
+    return keyed_vectors([words[i] for i in keep], matrix[keep].astype(np.float32))
