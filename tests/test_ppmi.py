@@ -4,6 +4,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import scipy.sparse as sp
 
 from imdb_sentiment import ppmi as ppmi_module
 from imdb_sentiment.io import PipelineError
@@ -52,8 +53,6 @@ def test_counts_do_not_depend_on_how_the_corpus_is_cut() -> None:
 
 def test_ppmi_matches_its_definition() -> None:
     counts = np.array([[2, 4, 0], [4, 0, 2], [0, 2, 6]])
-    import scipy.sparse as sp
-
     total, word = counts.sum(), counts.sum(axis=1)
     for smoothing in (1.0, 0.75):
         context = word**smoothing / (word**smoothing).sum()
@@ -66,8 +65,6 @@ def test_ppmi_matches_its_definition() -> None:
 
 
 def test_ppmi_does_not_depend_on_how_many_values_it_computes_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    import scipy.sparse as sp
-
     rng = np.random.default_rng(2)
     upper = sp.random(60, 60, density=0.2, random_state=3, data_rvs=lambda n: rng.integers(1, 50, n))
     counts = (upper + upper.T).astype(np.int64).tocsr()
