@@ -44,11 +44,11 @@ def cli_runs(model: str, runs: int) -> dict[str, object]:
 
 
 def arrays_against_keras() -> dict[str, object]:
-    from imdb_sentiment.classifier import load_classifier
-    from imdb_sentiment.explain import Explainer
-    from imdb_sentiment.io import load_npz
-    from imdb_sentiment.members import INFERENCE_TOLERANCE, keras_probabilities
-    from imdb_sentiment.model_file import load_model
+    from imdb_sentiment.members.keras.saving import load_model
+    from imdb_sentiment.members.kinds import INFERENCE_TOLERANCE, keras_probabilities
+    from imdb_sentiment.pipeline.io import load_npz
+    from imdb_sentiment.scoring.classifier import load_classifier
+    from imdb_sentiment.scoring.explain import Explainer
 
     ensemble = load_classifier(REPO / "data/ensemble.zip")
     arrays = ensemble.members["keras"].model

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 from measure import run_measured
 
-from imdb_sentiment.io import load_npz, read_json, write_json
-from imdb_sentiment.text import tokenize
+from imdb_sentiment.pipeline.io import load_npz, read_json, write_json
+from imdb_sentiment.text.tokenize import tokenize
 
 REPO = Path(__file__).resolve().parents[1]
 Texts = Sequence[str]  # space-joined tokens

@@ -62,7 +62,7 @@ def predict_reviews_per_s(repo: Path) -> float:
     (the ensemble): tokenize and encode once, then every member and the stacker."""
     import pandas as pd
 
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.predict import load_classifier
 
     reviews = pd.read_parquet(repo / "data/raw/reviews.parquet", columns=["split", "text"])
     texts = reviews.loc[reviews.split == "test", "text"].tolist()

@@ -7,7 +7,7 @@ engineer's jobs): the figures are wall seconds and peak memory, and the growth b
 only meaningful when every size ran under the same load, in the same run. It takes hours (the
 10x run alone is ten times the cold pipeline) and several GB of disk under $TMPDIR (/tmp).
 
-The corpora come from the real reviews ($IMDB_ARCHIVE through imdb_sentiment.archive, or
+The corpora come from the real reviews ($IMDB_ARCHIVE through imdb_sentiment.sources.archive, or
 `--reviews` a reviews table already written as Parquet). Size k holds k times the base reviews in
 IMDB's proportions: copy 0 is every real review unchanged, so 1x is exactly the real data; copy
 c (1..k-1) of a review mixes its sentences, alternately, with those of another review of the
@@ -45,7 +45,7 @@ size.
 
 `--cluster-size 4` adds the cluster column: at that size, once the stages ran here, the
 row-parallel ones among them (download, reindex_vocab, train_ngrams, train_ending, evaluate) run
-again on a real loopback cluster (imdb_sentiment.loopback: one `dask scheduler`, one-thread
+again on a real loopback cluster (imdb_sentiment.distributed.loopback: one `dask scheduler`, one-thread
 `dask worker` processes running the clone's code) of each `--cluster-workers` count (1,2), each
 stage's seconds recorded with every parallel step it logged (parts, wall, task total, longest
 task) and, from the one-worker run, an estimate for ten workers: the stage's serial part plus,
@@ -96,7 +96,7 @@ TABLE_PARAMS: dict[str, Any] = {
     "columns": {"text": "text", "label": "label", "split": "split", "group": "group"},
     "labels": {"negative": ["neg"], "positive": ["pos"]},
 }
-# The stages whose work is Dask tasks on a cluster (imdb_sentiment.cluster), and the line each
+# The stages whose work is Dask tasks on a cluster (imdb_sentiment.distributed.cluster), and the line each
 # parallel step logs there: "<step>: N parts in W s (tasks T s in all, longest L s) on ...".
 CLUSTER_STAGES = ("download", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
 _STEP_LINE = re.compile(r"(\w+): (\d+) parts in ([\d.]+) s \(tasks ([\d.]+) s in all, longest ([\d.]+) s\)")
@@ -129,7 +129,7 @@ def read_base(reviews: Path | None, per_split_label: int | None) -> tuple[Base, 
         archive = os.environ.get("IMDB_ARCHIVE")
         if not archive:
             raise SystemExit("set IMDB_ARCHIVE to the real archive, or pass --reviews (the benchmark never downloads)")
-        from imdb_sentiment.archive import read_reviews
+        from imdb_sentiment.sources.archive import read_reviews
 
         table, _ = read_reviews(archive)
         source = f"archive {Path(archive).name}"
@@ -310,12 +310,11 @@ def stages_to_run(order: list[str], edges: list[tuple[str, str]], selected: Sequ
 
 
 def reviews_table_rows(clone: Path) -> int | None:
-    """Rows of the reviews table stage download wrote (dvc.yaml's paths.reviews), if it is there."""
+    """Rows of the reviews table stage download wrote (its out in dvc.yaml), if it is there."""
     import yaml
 
-    variables = yaml.safe_load((clone / "dvc.yaml").read_text()).get("vars", [])
-    paths: dict[str, str] = next((v["paths"] for v in variables if isinstance(v, dict) and "paths" in v), {})
-    path = clone / paths.get("reviews", "data/raw/reviews.parquet")
+    download = yaml.safe_load((clone / "dvc.yaml").read_text())["stages"]["download"]
+    path = clone / download["outs"][0]
     return pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
 
 
@@ -526,7 +525,7 @@ def measure_cluster(
 ) -> dict[str, Any]:
     """The row-parallel ``stages`` again on a real loopback cluster of each --cluster-workers count
     (one-thread workers running the clone's code): seconds per stage and each parallel step."""
-    from imdb_sentiment.loopback import loopback_cluster
+    from imdb_sentiment.distributed.loopback import loopback_cluster
 
     column: dict[str, Any] = {}
     for workers in args.cluster_workers:

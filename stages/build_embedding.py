@@ -3,11 +3,11 @@
 import argparse
 import logging
 
-from imdb_sentiment.embeddings import build_embedding_matrix, load_word_vectors
-from imdb_sentiment.io import read_json, save_npy, write_json
-from imdb_sentiment.params import EmbeddingParams, load_params
-from imdb_sentiment.stage import run_stage
-from imdb_sentiment.vocab import words_by_index
+from imdb_sentiment.pipeline.io import read_json, save_npy, write_json
+from imdb_sentiment.pipeline.params import EmbeddingParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.text.vocab import words_by_index
+from imdb_sentiment.vectors.embeddings import build_embedding_matrix, load_word_vectors
 
 log = logging.getLogger("build_embedding")
 # Below this share of the vocabulary found, pretrained vectors barely help: say so.

@@ -1,6 +1,6 @@
 """Stage combine: fit the stacker on the members' validation scores; save the ensemble as one file.
 
-Each member of ``ensemble.members`` is found where its stage wrote it (imdb_sentiment.members):
+Each member of ``ensemble.members`` is found where its stage wrote it (imdb_sentiment.members.kinds):
 its model in the models folder as <name><suffix>, unless ``--model NAME=PATH`` names it (stage
 train's data/model.keras), and its validation scores in the scores folder as <name>.npz.
 """
@@ -9,20 +9,14 @@ import argparse
 import logging
 from pathlib import Path
 
-from imdb_sentiment.classifier import save_ensemble
-from imdb_sentiment.ensemble import (
-    CV_SEED,
-    MemberScores,
-    accuracy,
-    check_aligned,
-    cross_validated_accuracy,
-    fit_stacker,
-)
-from imdb_sentiment.io import PipelineError, read_json, write_json
-from imdb_sentiment.members import check_members, model_filename
-from imdb_sentiment.params import EnsembleParams, PadParams, load_params
-from imdb_sentiment.preprocessing import Preprocessing
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.ensemble.stacker import CV_SEED, check_aligned, cross_validated_accuracy, fit_stacker
+from imdb_sentiment.members.kinds import check_members, model_filename
+from imdb_sentiment.members.scores import MemberScores, accuracy
+from imdb_sentiment.pipeline.io import PipelineError, read_json, write_json
+from imdb_sentiment.pipeline.params import EnsembleParams, PadParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.scoring.classifier import save_ensemble
+from imdb_sentiment.text.preprocessing import Preprocessing
 
 log = logging.getLogger("combine")
 

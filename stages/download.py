@@ -4,11 +4,11 @@ import argparse
 import logging
 from pathlib import Path
 
-from imdb_sentiment import cluster
-from imdb_sentiment.io import write_json
-from imdb_sentiment.params import ClusterParams, DataParams, load_params
-from imdb_sentiment.sources import SOURCES
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.distributed import cluster
+from imdb_sentiment.pipeline.io import write_json
+from imdb_sentiment.pipeline.params import ClusterParams, DataParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.sources.catalog import SOURCES
 
 log = logging.getLogger("download")
 

@@ -6,12 +6,12 @@ workers, each loading the ensemble once); the stacker combines them here."""
 import argparse
 import logging
 
-from imdb_sentiment import cluster
-from imdb_sentiment.classifier import ModelFiles, score_packed
-from imdb_sentiment.evaluation import binary_metrics
-from imdb_sentiment.io import load_npz, write_json
-from imdb_sentiment.params import ClusterParams, load_params
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.distributed import cluster
+from imdb_sentiment.pipeline.io import load_npz, write_json
+from imdb_sentiment.pipeline.params import ClusterParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.scoring.classifier import ModelFiles, score_packed
+from imdb_sentiment.scoring.evaluation import binary_metrics
 
 from dvclive import Live
 

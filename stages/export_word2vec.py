@@ -7,18 +7,18 @@ embedding: their size, WordSim-353 and SimLex-999 Spearman correlations, Google 
 import argparse
 import logging
 
-from imdb_sentiment.embeddings import (
+from imdb_sentiment.pipeline.io import load_npy, read_json, write_json
+from imdb_sentiment.pipeline.params import ExportParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.text.vocab import words_by_index
+from imdb_sentiment.vectors.embeddings import (
     check_readback,
     load_word_vectors,
     nearest_neighbors,
     save_word_vectors,
     vector_quality,
 )
-from imdb_sentiment.export import embedding_to_keyed_vectors
-from imdb_sentiment.io import load_npy, read_json, write_json
-from imdb_sentiment.params import ExportParams, load_params
-from imdb_sentiment.stage import run_stage
-from imdb_sentiment.vocab import words_by_index
+from imdb_sentiment.vectors.export import embedding_to_keyed_vectors
 
 log = logging.getLogger("export_word2vec")
 

@@ -3,10 +3,10 @@
 import argparse
 import logging
 
-from imdb_sentiment.io import load_npz, write_json
-from imdb_sentiment.params import LengthParams, load_params
-from imdb_sentiment.sequences import length_histogram, length_stats
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.pipeline.io import load_npz, write_json
+from imdb_sentiment.pipeline.params import LengthParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.text.sequences import length_histogram, length_stats
 
 import numpy as np
 

@@ -3,10 +3,10 @@
 import argparse
 import logging
 
-from imdb_sentiment.io import load_npz, read_json, save_npz
-from imdb_sentiment.params import PadParams, load_params
-from imdb_sentiment.sequences import pad_sequences, unpack
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.pipeline.io import load_npz, read_json, save_npz
+from imdb_sentiment.pipeline.params import PadParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.text.sequences import pad_sequences, unpack
 
 log = logging.getLogger("pad")
 

@@ -1,19 +1,19 @@
 """Stage reindex_vocab: tokenize, rank words on the train split, encode train and test.
 
-Parts of the reviews table are tokenized where cluster settings say (imdb_sentiment.cluster:
-here, or on Dask workers) and merged in order (imdb_sentiment.vocab.StreamingEncoder): memory
+Parts of the reviews table are tokenized where cluster settings say (imdb_sentiment.distributed.cluster:
+here, or on Dask workers) and merged in order (imdb_sentiment.text.vocab.StreamingEncoder): memory
 holds the packed ids, not the tokens, and the outputs are the same bytes however the rows were cut."""
 
 import argparse
 import logging
 
-from imdb_sentiment import cluster
-from imdb_sentiment.encoding import ENCODED_SPLITS, encode_part
-from imdb_sentiment.io import PipelineError, save_npz, write_json
-from imdb_sentiment.params import ClusterParams, VocabParams, load_params
-from imdb_sentiment.reviews import TEST, TRAIN, iter_reviews
-from imdb_sentiment.stage import run_stage
-from imdb_sentiment.vocab import StreamingEncoder, finish_encoding
+from imdb_sentiment.distributed import cluster
+from imdb_sentiment.pipeline.io import PipelineError, save_npz, write_json
+from imdb_sentiment.pipeline.params import ClusterParams, VocabParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.sources.reviews import TEST, TRAIN, iter_reviews
+from imdb_sentiment.text.encoding import ENCODED_SPLITS, encode_part
+from imdb_sentiment.text.vocab import StreamingEncoder, finish_encoding
 
 import numpy as np
 

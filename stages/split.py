@@ -3,10 +3,10 @@
 import argparse
 import logging
 
-from imdb_sentiment.io import PipelineError, load_npz, save_npz
-from imdb_sentiment.params import SplitParams, load_params
-from imdb_sentiment.sequences import grouped_split_indices, split_indices
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.pipeline.io import PipelineError, load_npz, save_npz
+from imdb_sentiment.pipeline.params import SplitParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.text.sequences import grouped_split_indices, split_indices
 
 import numpy as np
 import pandas as pd

@@ -6,12 +6,12 @@ import functools
 import logging
 import time
 
-from imdb_sentiment.ensemble import MemberScores, accuracy
-from imdb_sentiment.io import write_json
-from imdb_sentiment.ngram_lm import fit_class_language_models
-from imdb_sentiment.packed_members import fit_and_score, load_packed_train
-from imdb_sentiment.params import LanguageModelParams, load_params
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.members.language_model import fit_class_language_models
+from imdb_sentiment.members.packed import fit_and_score, load_packed_train
+from imdb_sentiment.members.scores import MemberScores, accuracy
+from imdb_sentiment.pipeline.io import write_json
+from imdb_sentiment.pipeline.params import LanguageModelParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
 
 log = logging.getLogger("train_lm")
 

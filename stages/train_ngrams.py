@@ -1,25 +1,25 @@
 """Stages train_ngrams and train_ending: NB-weighted logistic regression on binary word n-grams
 (an ensemble member), of whole reviews (params group ngrams) or of their last words (ending).
 
-The params group is also the member's name (imdb_sentiment.members: kinds ngrams and ending)."""
+The params group is also the member's name (imdb_sentiment.members.kinds: kinds ngrams and ending)."""
 
 import argparse
 import functools
 import logging
 import time
 
-from imdb_sentiment import cluster
-from imdb_sentiment.ensemble import MemberScores, accuracy
-from imdb_sentiment.io import PipelineError, write_json
-from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.packed_members import fit_and_score, load_packed_train
-from imdb_sentiment.params import ClusterParams, EndingParams, NgramParams, group_model, load_params
-from imdb_sentiment.stage import run_stage
+from imdb_sentiment.distributed import cluster
+from imdb_sentiment.members.ngrams import fit_ngram_model
+from imdb_sentiment.members.packed import fit_and_score, load_packed_train
+from imdb_sentiment.members.scores import MemberScores, accuracy
+from imdb_sentiment.pipeline.io import PipelineError, write_json
+from imdb_sentiment.pipeline.params import ClusterParams, EndingParams, NgramParams, group_model, load_params
+from imdb_sentiment.pipeline.stage import run_stage
 
 import numpy as np
 
 
-def main() -> None:
+def main() -> str:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True, help="encoded train reviews (.npz)")
     parser.add_argument("--index", required=True, help="row positions of the train and validation splits (.npz)")
@@ -27,13 +27,13 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="the fitted n-gram model (.npz)")
     parser.add_argument("--val-scores", required=True, help="validation probabilities before any refit (.npz)")
     parser.add_argument("--metrics", required=True)
-    parser.add_argument("--params-group", default="ngrams", help="whose settings (an n-gram group): ngrams or ending")
+    parser.add_argument("--member", default="ngrams", help="the member, and its params group: ngrams or ending")
     args = parser.parse_args()
-    group = group_model(args.params_group)
+    group = group_model(args.member)
     if not issubclass(group, NgramParams):
-        raise PipelineError(f"--params-group {args.params_group}: not a group of n-gram model settings")
+        raise PipelineError(f"--member {args.member}: not a group of n-gram model settings")
     p = load_params(group)
-    log = logging.getLogger(f"train_{args.params_group}")  # the stage's name: train_ngrams or train_ending
+    log = logging.getLogger(f"train_{args.member}")  # the stage's name: train_ngrams or train_ending
 
     data = load_packed_train(args.train, args.index, args.vocab)
     last_words = p.last_words if isinstance(p, EndingParams) else None
@@ -62,6 +62,7 @@ def main() -> None:
         },
     )
     log.info("%s in %.0f s", args.model, time.perf_counter() - started)
+    return f"train_{args.member}"
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ import argparse
 import logging
 import time
 
-from imdb_sentiment.embeddings import save_word_vectors
-from imdb_sentiment.environment import machine_record
-from imdb_sentiment.params import Word2VecParams, load_params
-from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
-from imdb_sentiment.run_record import record_stage_run
-from imdb_sentiment.stage import run_stage
-from imdb_sentiment.text import tokenize
-from imdb_sentiment.word_vectors import train_word_vectors
+from imdb_sentiment.pipeline.params import Word2VecParams, load_params
+from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
+from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.vectors.embeddings import save_word_vectors
+from imdb_sentiment.vectors.word_vectors import train_word_vectors
 
 log = logging.getLogger("train_word2vec")
 CORPUS_SPLITS = (TRAIN, UNLABELED)
@@ -25,7 +23,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reviews", required=True)
     parser.add_argument("--out", required=True, help="word vectors, word2vec format (.bin: binary)")
-    parser.add_argument("--run-record", required=True, help="seconds and machine details (.json, updated)")
     args = parser.parse_args()
     p = load_params(Word2VecParams)
 
@@ -35,7 +32,6 @@ def main() -> None:
     vectors = train_word_vectors(reviews, p)
     seconds = time.perf_counter() - started
     save_word_vectors(vectors, args.out)
-    record_stage_run(args.run_record, "train_word2vec", seconds, machine_record())
     log.info("%d words x %d -> %s in %.0f s", len(vectors), vectors.vector_size, args.out, seconds)
 
 

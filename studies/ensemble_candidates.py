@@ -30,14 +30,14 @@ import itertools
 import time
 from pathlib import Path
 
-from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
-from imdb_sentiment.ensemble import MemberScores
-from imdb_sentiment.io import load_npz, read_json
-from imdb_sentiment.ngram_lm import fit_class_language_models
-from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.params import SplitParams, TrainParams, load_params
-from imdb_sentiment.sequences import select_rows
-from imdb_sentiment.text import tokenize
+from doc2vec import fit_doc_vector_classifier, train_doc2vec
+from imdb_sentiment.members.language_model import fit_class_language_models
+from imdb_sentiment.members.ngrams import fit_ngram_model
+from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.pipeline.io import load_npz, read_json
+from imdb_sentiment.pipeline.params import SplitParams, TrainParams, load_params
+from imdb_sentiment.text.sequences import select_rows
+from imdb_sentiment.text.tokenize import tokenize
 from judge import Judge, accuracy, read_record, write_record
 
 import numpy as np
@@ -127,7 +127,7 @@ def keras_member_candidates(judge: Judge, pipeline: dict[str, MemberScores]) -> 
 
     The base is the default ensemble (`judge.members`): its Keras model is refitted here like the
     candidates, the other members keep the pipeline's own validation scores."""
-    from imdb_sentiment.training import train  # imports TensorFlow
+    from imdb_sentiment.members.keras.training import train  # imports TensorFlow
 
     params = load_params(TrainParams, REPO / "params.yaml").model_dump()
     matrix = np.load(REPO / "data/embedding.npy")

@@ -24,7 +24,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from imdb_sentiment.io import read_json, write_json
+from imdb_sentiment.pipeline.io import read_json, write_json
 
 import yaml
 

@@ -2,7 +2,7 @@
 
 A candidate member is judged as stage combine would use it: the stacker (a logistic regression on
 the members' log-odds, inverse strength `ensemble.C`) is cross-validated within validation in
-`ensemble.cv_folds` stratified folds (seed `imdb_sentiment.ensemble.CV_SEED`, as combine's), and
+`ensemble.cv_folds` stratified folds (seed `imdb_sentiment.ensemble.stacker.CV_SEED`, as combine's), and
 the candidate's gain is the paired per-review difference in the stacker's correctness with and
 without it. The default members are `ensemble.members`; their validation scores are the
 pipeline's own (data/val_scores/<member>.npz). Each study keeps its record in
@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imdb_sentiment import ensemble
-from imdb_sentiment.ensemble import CV_SEED, MemberScores
-from imdb_sentiment.io import read_json, write_json
-from imdb_sentiment.params import EnsembleParams, load_params
+from imdb_sentiment.ensemble import stacker
+from imdb_sentiment.ensemble.stacker import CV_SEED
+from imdb_sentiment.members import scores
+from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.pipeline.io import read_json, write_json
+from imdb_sentiment.pipeline.params import EnsembleParams, load_params
 
 import numpy as np
 
@@ -30,9 +32,16 @@ VAL_SCORES = REPO / "data" / "val_scores"
 RECORDS = REPO / "metrics" / "studies"
 
 
+def paired_gain(with_member: np.ndarray, without: np.ndarray) -> tuple[float, float]:
+    """Accuracy gain of one per-review correctness vector over another on the same reviews, and
+    its standard error (of the mean paired difference): only the reviews they disagree on count."""
+    difference = with_member.astype(np.float64) - without.astype(np.float64)
+    return float(difference.mean()), float(difference.std(ddof=1) / np.sqrt(difference.size))
+
+
 def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """A member's accuracy on its own (threshold 0.5), rounded as the records keep it."""
-    return round(ensemble.accuracy(probabilities, labels), 4)
+    return round(scores.accuracy(probabilities, labels), 4)
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ class Judge:
 
     def correct(self, members: Mapping[str, MemberScores]) -> np.ndarray:
         """Per review, whether the stacker over `members`, fitted on the other folds, labels it right."""
-        return ensemble.cross_validated_correct(members, self.c, self.folds, self.seed)
+        return stacker.cross_validated_correct(members, self.c, self.folds, self.seed)
 
     def stacked_accuracy(self, members: Mapping[str, MemberScores]) -> float:
         """The stacker's cross-validated accuracy over `members` (unrounded)."""
@@ -80,7 +89,7 @@ class Judge:
     ) -> Gain:
         """Paired gain of one set of members over another: each given as its members' scores or as
         their per-review correctness (`correct`), so that a base judged once is not refitted."""
-        return Gain(*ensemble.paired_gain(self._correct(with_member), self._correct(without)))
+        return Gain(*paired_gain(self._correct(with_member), self._correct(without)))
 
     def _correct(self, judged: np.ndarray | Mapping[str, MemberScores]) -> np.ndarray:
         return self.correct(judged) if isinstance(judged, Mapping) else np.asarray(judged)

@@ -21,12 +21,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from imdb_sentiment.ensemble import MemberScores
-from imdb_sentiment.io import load_npz, read_json
-from imdb_sentiment.ngram_lm import fit_class_language_models
-from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.params import LanguageModelParams, NgramParams, TrainParams, load_params
-from imdb_sentiment.sequences import select_rows
+from imdb_sentiment.members.language_model import fit_class_language_models
+from imdb_sentiment.members.ngrams import fit_ngram_model
+from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.pipeline.io import load_npz, read_json
+from imdb_sentiment.pipeline.params import LanguageModelParams, NgramParams, TrainParams, load_params
+from imdb_sentiment.text.sequences import select_rows
 from judge import Judge, accuracy, write_record
 
 import numpy as np
@@ -93,7 +93,7 @@ def main() -> None:
     for name in scores:
         print(f"{name}: {accuracy(scores[name], labels)} out of fold, {seconds[name]:.0f} s", flush=True)
 
-    from imdb_sentiment.training import train  # imports TensorFlow
+    from imdb_sentiment.members.keras.training import train  # imports TensorFlow
 
     padded = load_npz(REPO / "data/padded/train.npz")
     if not np.array_equal(padded["y"], labels):

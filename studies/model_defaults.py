@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from experiments import REPO, exp_command, restore_workspace, trained_row
-from imdb_sentiment.io import read_json
-from imdb_sentiment.params import read_params_file
+from imdb_sentiment.pipeline.io import read_json
+from imdb_sentiment.pipeline.params import read_params_file
 
 MODELS = ("nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp")
 # Test-accuracy floors from issue #13; nbsvm's is the default model's accuracy before it.

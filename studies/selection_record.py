@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from imdb_sentiment.io import read_json, write_json
+from imdb_sentiment.pipeline.io import read_json, write_json
 
 REPO = Path(__file__).resolve().parents[1]
 

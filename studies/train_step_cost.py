@@ -42,9 +42,9 @@ def main() -> None:
     threads = next((int(VARIANTS[n]["threads"]) for n in names if "threads" in VARIANTS[n]), None)  # type: ignore[call-overload]
     if threads:
         os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
-    from imdb_sentiment.io import load_npz
-    from imdb_sentiment.models import build_model
-    from imdb_sentiment.params import TrainParams, load_params
+    from imdb_sentiment.members.keras.architectures import build_model
+    from imdb_sentiment.pipeline.io import load_npz
+    from imdb_sentiment.pipeline.params import TrainParams, load_params
 
     import keras
     import tensorflow as tf

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from imdb_sentiment.params import TrainParams, parse_group, read_params_file
-from imdb_sentiment.training import train
+from imdb_sentiment.members.keras.training import train
+from imdb_sentiment.pipeline.params import TrainParams, parse_group, read_params_file
 from judge import read_record, write_record
 
 import numpy as np

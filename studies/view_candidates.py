@@ -23,14 +23,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from imdb_sentiment.doc2vec import fit_doc_vector_classifier, train_doc2vec
-from imdb_sentiment.embeddings import load_word_vectors
-from imdb_sentiment.ensemble import MemberScores
-from imdb_sentiment.io import load_npz, read_json
-from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.params import SplitParams, load_params
-from imdb_sentiment.sequences import select_rows
-from imdb_sentiment.text import tokenize
+from doc2vec import fit_doc_vector_classifier, train_doc2vec
+from imdb_sentiment.members.ngrams import fit_ngram_model
+from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.pipeline.io import load_npz, read_json
+from imdb_sentiment.pipeline.params import SplitParams, load_params
+from imdb_sentiment.text.sequences import select_rows
+from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.vectors.embeddings import load_word_vectors
 from judge import Judge, accuracy, read_record, write_record
 
 import numpy as np

@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from imdb_sentiment.embeddings import nearest_neighbors, save_word_vectors, vector_quality
-from imdb_sentiment.params import Word2VecParams, load_params
-from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
-from imdb_sentiment.text import tokenize
-from imdb_sentiment.word_vectors import train_word_vectors
+from imdb_sentiment.pipeline.params import Word2VecParams, load_params
+from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
+from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.vectors.embeddings import nearest_neighbors, save_word_vectors, vector_quality
+from imdb_sentiment.vectors.word_vectors import train_word_vectors
 from judge import read_record, write_record
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Real Dask clusters on loopback for the tests (imdb_sentiment.loopback), and throwaway TLS files."""
+"""Real Dask clusters on loopback for the tests (imdb_sentiment.distributed.loopback), and throwaway TLS files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime
 import ipaddress
 from pathlib import Path
 
-from imdb_sentiment.loopback import LoopbackCluster, TlsFiles, loopback_cluster
+from imdb_sentiment.distributed.loopback import LoopbackCluster, TlsFiles, loopback_cluster
 
 __all__ = ["LoopbackCluster", "TlsFiles", "loopback_cluster", "throwaway_tls"]
 

@@ -98,7 +98,7 @@ def make_repo(root: Path, archive: Path) -> Path:
     repo = root / "repo"
     repo.mkdir()
     shutil.copy(archive, root / "aclImdb_v1.tar.gz")
-    for name in ("dvc.yaml", "params.yaml", ".gitignore"):
+    for name in ("dvc.yaml", "params.yaml", ".gitignore", ".dvcignore"):
         shutil.copy(REPO / name, repo / name)
     for folder in ("stages", "src"):
         shutil.copytree(REPO / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
@@ -128,7 +128,7 @@ def make_registered_repo(trained_repo: Path, clone: Path) -> dict[str, float]:
     v1.0.0 as trained, v2.0.0 with ``ngrams.C: 0.01`` and ``ensemble.C: 0.01`` (HEAD and workspace;
     the stacker's C moves the fixture's near-certain scores visibly); stage prod -> v1.0.0.
     Returns each version's score of REGISTRY_REVIEW, read from the workspace when it was current."""
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.predict import load_classifier
 
     run(trained_repo.parent, "git", "clone", "-q", str(trained_repo), str(clone))
     (clone.parent / "aclImdb_v1.tar.gz").symlink_to(trained_repo.parent / "aclImdb_v1.tar.gz")

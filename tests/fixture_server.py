@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from imdb_sentiment.loopback import free_port
+from imdb_sentiment.distributed.loopback import free_port
 
 __all__ = ["free_port", "post_json", "request", "start_server"]
 

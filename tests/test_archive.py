@@ -7,15 +7,15 @@ import pytest
 from archive_server import ArchiveServer
 from fixture_archive import review_members, write_archive
 
-from imdb_sentiment.archive import (
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.sources.archive import (
     ARCHIVE_ENV,
     download_archive,
     file_md5,
     local_archive_from_env,
     read_reviews,
 )
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.reviews import write_reviews
+from imdb_sentiment.sources.reviews import write_reviews
 
 
 def test_reads_every_review_in_a_fixed_order(fixture_archive: Path) -> None:

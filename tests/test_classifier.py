@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imdb_sentiment.classifier import load_ensemble, save_ensemble
-from imdb_sentiment.ensemble import Stacker
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.preprocessing import Preprocessing
-from imdb_sentiment.sequences import pack
-from imdb_sentiment.vocab import encode
+from imdb_sentiment.ensemble.stacker import Stacker
+from imdb_sentiment.members.ngrams import fit_ngram_model
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.scoring.classifier import load_ensemble, save_ensemble
+from imdb_sentiment.text.preprocessing import Preprocessing
+from imdb_sentiment.text.sequences import pack
+from imdb_sentiment.text.vocab import encode
 
 VOCAB = {"<PAD>": 0, "<BOS>": 1, "<UNK>": 2, "<UNUSED>": 3, "great": 4, "awful": 5, "film": 6, "the": 7}
 

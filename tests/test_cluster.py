@@ -23,15 +23,16 @@ from fixture_cluster import LoopbackCluster, loopback_cluster, throwaway_tls
 from fixture_repo import make_repo, repo_env, run, set_params, sigint_as_in_a_terminal
 from fixture_tables import TABLE_PARAMS, review_frame, write_csv, write_parquet
 from remote_servers import S3_KEY
+from vocab_reference import build_vocab
 
-from imdb_sentiment import cluster
-from imdb_sentiment.classifier import part_scores
-from imdb_sentiment.encoding import encode_part
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.loopback import free_port
-from imdb_sentiment.params import ClusterParams
-from imdb_sentiment.text import tokenize
-from imdb_sentiment.vocab import StreamingEncoder, build_vocab, encode
+from imdb_sentiment.distributed import cluster
+from imdb_sentiment.distributed.loopback import free_port
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.pipeline.params import ClusterParams
+from imdb_sentiment.scoring.classifier import part_scores
+from imdb_sentiment.text.encoding import encode_part
+from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.vocab import StreamingEncoder, encode
 
 STAGES = ("reindex_vocab", "train_ngrams", "train_ending", "evaluate")
 OUTPUTS = (
@@ -83,8 +84,8 @@ def test_without_a_scheduler_the_work_runs_here_and_dask_is_never_imported() -> 
     script = textwrap.dedent(
         """
         import sys
-        from imdb_sentiment import cluster
-        from imdb_sentiment.params import ClusterParams
+        from imdb_sentiment.distributed import cluster
+        from imdb_sentiment.pipeline.params import ClusterParams
         params = ClusterParams(scheduler=None, partition_rows=2, retries=0, connect_timeout_s=1.0)
         with cluster.runner(params) as work:
             parts = list(cluster.batch_parts([[1, 2], [3]]))
@@ -206,7 +207,7 @@ def test_workers_read_your_files_from_s3_themselves_into_the_same_table(
     import pyarrow.parquet as pq
     from remote_servers import s3_server
 
-    from imdb_sentiment.tables import TableSpec, write_table_source
+    from imdb_sentiment.sources.tables import TableSpec, write_table_source
 
     frame = review_frame()
     parquet = tmp_path / "part-1.parquet"

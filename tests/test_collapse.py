@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from imdb_sentiment.collapse import collapse_signs
+from imdb_sentiment.members.keras.collapse import collapse_signs
 
 
 def test_a_sound_model_is_not_flagged() -> None:

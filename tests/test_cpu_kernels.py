@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from imdb_sentiment.cpu_kernels import (
+from imdb_sentiment.pipeline.cpu_kernels import (
     ALLOCATOR,
     AVX2_PINS,
     NUMPY,
@@ -85,17 +85,17 @@ def test_numpy_and_scipy_load_with_the_avx2_kernels_in_a_stage() -> None:
     listing = "[i['architecture'] for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']"
     cores = json.loads(
         fresh_interpreter(
-            f"import imdb_sentiment.embeddings, scipy.linalg, json, threadpoolctl\nprint(json.dumps({listing}))"
+            f"import imdb_sentiment.vectors.embeddings, scipy.linalg, json, threadpoolctl\nprint(json.dumps({listing}))"
         )
     )
     assert cores == [AVX2_PINS[OPENBLAS]] * 2  # numpy's OpenBLAS and scipy's
     dispatch = "from numpy._core._multiarray_umath import __cpu_features__ as f\nprint(f['X86_V4'], f['AVX512_ICL'])"
-    assert fresh_interpreter(f"import imdb_sentiment.embeddings\n{dispatch}") == "False False"
+    assert fresh_interpreter(f"import imdb_sentiment.vectors.embeddings\n{dispatch}") == "False False"
 
 
 def test_tensorflow_loads_without_onednn_after_the_package() -> None:
     probe = (
-        "import imdb_sentiment.models, tensorflow\n"
+        "import imdb_sentiment.members.keras.architectures, tensorflow\n"
         "from tensorflow.python.util import _pywrap_util_port as port\n"
         "print(port.IsMklEnabled())"
     )

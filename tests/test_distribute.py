@@ -15,8 +15,8 @@ SCRIPT = textwrap.dedent(
     # Two logical CPUs stand in for two GPUs; must happen before TensorFlow starts.
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-    from imdb_sentiment.params import TrainParams, parse_group, read_params_file
-    from imdb_sentiment.training import distribution_strategy, train
+    from imdb_sentiment.pipeline.params import TrainParams, parse_group, read_params_file
+    from imdb_sentiment.members.keras.training import distribution_strategy, train
 
     raw = read_params_file("params.yaml")["train"]
     raw.update(model="fasttext", epochs=4, early_stopping=0)

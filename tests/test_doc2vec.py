@@ -1,8 +1,13 @@
 """PV-DBOW: deterministic training, and an inferred vector that depends on its text alone."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from imdb_sentiment.doc2vec import DocVectorClassifier, fit_doc_vector_classifier, infer_vectors, train_doc2vec
+sys.path.insert(0, str(Path(__file__).parents[1] / "studies"))  # doc2vec is a study's, not the product's
+
+from doc2vec import DocVectorClassifier, fit_doc_vector_classifier, infer_vectors, train_doc2vec
 
 SETTINGS = {"vector_size": 8, "epochs": 5, "negative": 3, "sample": 0.0, "min_count": 1, "seed": 1}
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from imdb_sentiment.embeddings import (
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.text.vocab import SPECIAL_TOKENS
+from imdb_sentiment.vectors.embeddings import (
     build_embedding_matrix,
     check_readback,
     keyed_vectors,
@@ -14,9 +16,7 @@ from imdb_sentiment.embeddings import (
     train_word2vec,
     vector_quality,
 )
-from imdb_sentiment.export import embedding_to_keyed_vectors
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.vocab import SPECIAL_TOKENS
+from imdb_sentiment.vectors.export import embedding_to_keyed_vectors
 
 SENTENCES = [["good", "great", "film"], ["bad", "awful", "film"], ["great", "good", "fun"]] * 30
 
@@ -155,7 +155,7 @@ def test_analogies_are_answered_as_gensim_answers_them() -> None:
     questions come out right (a shared offset between the pairs) and some words are missing."""
     from gensim.test.utils import datapath
 
-    from imdb_sentiment.embeddings import ANALOGIES, analogy_results
+    from imdb_sentiment.vectors.embeddings import ANALOGIES, analogy_results
 
     lines = [line.split() for line in Path(datapath(ANALOGIES)).read_text().splitlines() if not line.startswith(":")]
     words = sorted({word.lower() for line in lines[:3000] for word in line})[:-40]  # the last 40: out of vocabulary

@@ -1,19 +1,23 @@
 """Stacking the members: rows must align, the stacker beats its members, the file is self-contained."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from imdb_sentiment.ensemble import (
-    MemberScores,
+from imdb_sentiment.ensemble.stacker import (
     check_aligned,
     cross_validated_accuracy,
     cross_validated_correct,
     fit_stacker,
-    paired_gain,
 )
-from imdb_sentiment.io import PipelineError
+from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.pipeline.io import PipelineError
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "studies"))  # the studies' judge
+
+from judge import paired_gain
 
 
 def members(n: int = 2000, seed: int = 0) -> dict[str, MemberScores]:

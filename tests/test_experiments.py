@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imdb_sentiment.params import (
+from imdb_sentiment.pipeline.params import (
     EmbeddingParams,
     EnsembleParams,
     PadParams,

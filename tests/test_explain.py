@@ -11,10 +11,10 @@ import pytest
 from fixture_archive import NEGATIVE_WORDS, POSITIVE_WORDS, synthetic_review
 from fixture_repo import cli
 
-from imdb_sentiment.ensemble import log_odds
-from imdb_sentiment.explain.attribution import Attribution, combine, spread, top_terms
-from imdb_sentiment.explain.tokens import token_spans
-from imdb_sentiment.text import tokenize
+from imdb_sentiment.ensemble.stacker import log_odds
+from imdb_sentiment.scoring.explain.attribution import Attribution, combine, spread, top_terms
+from imdb_sentiment.scoring.explain.tokens import token_spans
+from imdb_sentiment.text.tokenize import tokenize
 
 POSITIVE_REVIEW = "The plot was great and the acting wonderful, a brilliant film I love."
 NEGATIVE_REVIEW = "An awful, boring script and the worst acting: a waste of time, dull and bad."
@@ -74,8 +74,8 @@ def assert_label_words_lead(explanation, positive: bool) -> None:
 
 
 def test_the_ensemble_is_explained_exactly_and_its_label_words_lead(trained_repo: Path) -> None:
-    from imdb_sentiment.explain.explainer import Explainer
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.explain.explainer import Explainer
+    from imdb_sentiment.scoring.predict import load_classifier
 
     classifier = load_classifier(trained_repo / "data/ensemble.zip")
     explainer = Explainer(classifier)
@@ -106,9 +106,9 @@ def test_the_ensemble_is_explained_exactly_and_its_label_words_lead(trained_repo
 
 def train_model(trained_repo: Path, model: str) -> Path:
     """``model`` trained with its own defaults on the fixture split, saved beside the repository."""
-    from imdb_sentiment.model_file import save_model
-    from imdb_sentiment.params import TrainParams, parse_group, read_params_file
-    from imdb_sentiment.training import train
+    from imdb_sentiment.members.keras.saving import save_model
+    from imdb_sentiment.members.keras.training import train
+    from imdb_sentiment.pipeline.params import TrainParams, parse_group, read_params_file
 
     raw = read_params_file(trained_repo / "params.yaml")
     raw["train"].update(model=model, epochs=40, early_stopping=5)
@@ -127,8 +127,8 @@ def train_model(trained_repo: Path, model: str) -> Path:
     ("model", "method"), [("gmp", "integrated gradients"), ("cnn", "integrated gradients"), ("fasttext", "occlusion")]
 )
 def test_other_keras_models_are_explained_by_their_method(trained_repo: Path, model: str, method: str) -> None:
-    from imdb_sentiment.explain import explain_texts
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.explain import explain_texts
+    from imdb_sentiment.scoring.predict import load_classifier
 
     classifier = load_classifier(
         train_model(trained_repo, model),

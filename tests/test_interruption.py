@@ -14,7 +14,7 @@ def test_sigkill_mid_write_leaves_no_partial_output(tmp_path: Path, name: str) -
     script = textwrap.dedent(
         f"""
         import os, signal
-        from imdb_sentiment.io import atomic_output
+        from imdb_sentiment.pipeline.io import atomic_output
         with atomic_output({str(target)!r}) as tmp:
             with open(tmp, "wb") as handle:
                 handle.write(b"half of the bytes")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imdb_sentiment.io import PipelineError, atomic_output, load_npz, read_json, save_npz, write_json
+from imdb_sentiment.pipeline.io import PipelineError, atomic_output, load_npz, read_json, save_npz, write_json
 
 
 def test_atomic_output_renames_only_on_success(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_read_only_directory_names_the_path(tmp_path: Path) -> None:
     if setpriv is None:
         pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
     script = (
-        "from imdb_sentiment.io import PipelineError, write_json\n"
+        "from imdb_sentiment.pipeline.io import PipelineError, write_json\n"
         "try:\n"
         f"    write_json({str(read_only / 'out.json')!r}, {{}})\n"
         "except PipelineError as exc:\n"

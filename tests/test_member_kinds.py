@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 import yaml
 
-from imdb_sentiment.architectures import KERAS_MODELS
-from imdb_sentiment.classifier import FORMAT_VERSION, MANIFEST, load_ensemble, save_ensemble
-from imdb_sentiment.ensemble import Stacker
-from imdb_sentiment.io import PipelineError, write_zip
-from imdb_sentiment.members import KERAS, KINDS, check_members, kind_of, member_names, model_filename
-from imdb_sentiment.ngrams import fit_ngram_model
-from imdb_sentiment.preprocessing import Preprocessing
-from imdb_sentiment.sequences import pack
-from imdb_sentiment.vocab import encode
+from imdb_sentiment.ensemble.stacker import Stacker
+from imdb_sentiment.members.kinds import KERAS, KINDS, check_members, kind_of, member_names, model_filename
+from imdb_sentiment.members.ngrams import fit_ngram_model
+from imdb_sentiment.pipeline.io import PipelineError, write_zip
+from imdb_sentiment.pipeline.model_names import KERAS_MODELS
+from imdb_sentiment.scoring.classifier import FORMAT_VERSION, MANIFEST, load_ensemble, save_ensemble
+from imdb_sentiment.text.preprocessing import Preprocessing
+from imdb_sentiment.text.sequences import pack
+from imdb_sentiment.text.vocab import encode
 
 REPO = Path(__file__).parents[1]
 VOCAB = {"<PAD>": 0, "<BOS>": 1, "<UNK>": 2, "<UNUSED>": 3, "great": 4, "awful": 5, "film": 6, "the": 7}
@@ -41,7 +41,7 @@ def test_an_unknown_member_is_named_with_what_is_accepted() -> None:
 
 
 def test_each_kind_names_an_explainer_that_exists() -> None:
-    from imdb_sentiment.explain import methods
+    from imdb_sentiment.scoring.explain import methods
 
     for kind in KINDS.values():
         assert callable(getattr(methods, kind.explainer)), kind.name
@@ -52,26 +52,26 @@ def test_the_pipelines_member_stages_are_the_kinds_own() -> None:
     writes where combine looks: data/members/<name><suffix> (or combine's --model) and
     data/val_scores/<name>.npz."""
     pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
-    paths = pipeline["vars"][0]["paths"]
     stages = pipeline["stages"]
     combine = stages["combine"]["cmd"]
     named = dict(re.findall(r"--model (\w+)=(\S+)", combine))
     found = set()
     for name, stage in stages.items():
-        scores = [out for out in stage.get("outs", []) if isinstance(out, str) and "${paths.val_scores}/" in out]
+        scores = [out for out in stage.get("outs", []) if isinstance(out, str) and out.startswith("data/val_scores/")]
         if not scores:
             continue
         member = scores[0].rsplit("/", 1)[1].removesuffix(".npz")
         kind = kind_of(member)
-        model_out = named.get(member, f"${{paths.members}}/{model_filename(member)}")
+        model_out = named.get(member, f"data/members/{model_filename(member)}")
         assert model_out in stage["outs"], (name, model_out)
+        assert f"--model {model_out}" in stage["cmd"] and f"--val-scores {scores[0]}" in stage["cmd"], name
         assert f"python {kind.stage} " in stage["cmd"], name
         if kind is not KERAS:
-            assert f"--params-group {kind.params_group}" in stage["cmd"] or kind.name == "lm", name
+            assert f"--member {kind.params_group}" in stage["cmd"] or kind.name == "lm", name
         found.add(member)
     members = yaml.safe_load((REPO / "params.yaml").read_text())["ensemble"]["members"]
     assert set(members) <= found
-    assert paths["members"] == "data/members" and paths["val_scores"] == "data/val_scores"
+    assert "--models data/members " in combine and "--scores data/val_scores " in combine
 
 
 def ngram_member(tmp_path: Path) -> Path:

@@ -12,8 +12,8 @@ import yaml
 from fixture_repo import cli, repro, run, set_params
 
 from imdb_sentiment.dependencies import differences
-from imdb_sentiment.io import read_json
-from imdb_sentiment.members import kind_of, model_filename
+from imdb_sentiment.members.kinds import kind_of, model_filename
+from imdb_sentiment.pipeline.io import read_json
 
 REPO = Path(__file__).parents[1]
 ADDED = {"lstm": "train_lstm", "cnn": "train_cnn", "lm": "train_lm"}  # member -> its recipe's stage

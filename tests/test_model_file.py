@@ -10,7 +10,7 @@ import pytest
 
 
 def test_the_keras_model_alone_scores_text(trained_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.predict import load_classifier
 
     beside = load_classifier(
         trained_repo / "data/model.keras",

@@ -10,9 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.model_file import load_model, renumber_shared_objects, save_model
-from imdb_sentiment.models import (
+from imdb_sentiment.members.keras.architectures import (
     NB_RATIOS,
     HashedNgrams,
     UniqueIds,
@@ -20,7 +18,9 @@ from imdb_sentiment.models import (
     embedding_weights,
     fit_feature_priors,
 )
-from imdb_sentiment.params import TrainParams, parse_group, read_params_file
+from imdb_sentiment.members.keras.saving import load_model, renumber_shared_objects, save_model
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.pipeline.params import TrainParams, parse_group, read_params_file
 
 REPO_PARAMS = Path(__file__).parents[1] / "params.yaml"
 MODELS = ["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"]
@@ -120,7 +120,8 @@ def test_a_model_saved_in_another_process_has_the_same_bytes(tmp_path: Path) -> 
     """Memory addresses differ between processes; the saved file must not."""
     script = (
         "import sys, numpy as np; from test_models import train_params; "
-        "from imdb_sentiment.models import build_model; from imdb_sentiment.model_file import save_model; "
+        "from imdb_sentiment.members.keras.architectures import build_model; "
+        "from imdb_sentiment.members.keras.saving import save_model; "
         "import keras; keras.utils.set_random_seed(0); "
         "m = build_model(train_params('nbsvm'), np.ones((50, 6), np.float32), maxlen=20); save_model(m, sys.argv[1])"
     )

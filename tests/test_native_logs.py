@@ -6,10 +6,12 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from imdb_sentiment.native_logs import USER_LEVEL, copy_without_noise, is_noise
+from imdb_sentiment.pipeline.io import read_json
+from imdb_sentiment.pipeline.logs import USER_LEVEL, copy_without_noise, is_noise
 
 # Lines TensorFlow 2.21 printed on this project's stages before the filter (timestamps kept).
 NOISE = [
@@ -54,7 +56,7 @@ def test_copy_keeps_order_and_drops_only_noise() -> None:
 
 WRITE_NATIVE = f"""
 import os, sys
-from imdb_sentiment.native_logs import hide_tensorflow_noise
+from imdb_sentiment.pipeline.logs import hide_tensorflow_noise
 hide_tensorflow_noise()  # as every stage (run_stage), `predict` and `serve` (cli.main) do
 os.write(2, {b"".join(NOISE + KEPT[1:3])!r})  # as C++ code writes: straight to fd 2
 print("python stderr line", file=sys.stderr)
@@ -79,7 +81,7 @@ def test_a_users_own_log_level_leaves_tensorflow_output_untouched() -> None:
 
 def test_the_last_lines_before_a_crash_still_arrive() -> None:
     done = run_python(
-        "import os; from imdb_sentiment.native_logs import hide_tensorflow_noise; hide_tensorflow_noise(); "
+        "import os; from imdb_sentiment.pipeline.logs import hide_tensorflow_noise; hide_tensorflow_noise(); "
         "os.write(2, b'F0000 fatal: check failed\\n'); os.abort()"
     )
     assert done.returncode != 0
@@ -90,22 +92,26 @@ def test_importing_the_package_changes_nothing_in_the_process() -> None:
     """No filter process, fd 2 untouched: the entry points install the filter, not the import."""
     done = run_python(
         "import os; before = os.fstat(2).st_ino; "
-        "import imdb_sentiment, imdb_sentiment.classifier, imdb_sentiment.predict, imdb_sentiment.explain; "
-        "import imdb_sentiment.native_logs as logs; "
+        "import imdb_sentiment, imdb_sentiment.scoring.classifier, imdb_sentiment.scoring.predict; "
+        "import imdb_sentiment.scoring.explain; "
+        "import imdb_sentiment.pipeline.logs as logs; "
         "print(os.fstat(2).st_ino == before, logs._installed)"
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False"]
 
 
-def test_a_stage_is_quiet_with_tensorflow_imported_inside_it() -> None:
+def test_a_stage_is_quiet_with_tensorflow_imported_inside_it(tmp_path: Path) -> None:
+    record = tmp_path / "run.json"
     done = run_python(
-        "from imdb_sentiment.stage import run_stage\n"
+        "from imdb_sentiment.pipeline.stage import run_stage\n"
         "def main():\n"
-        "    import imdb_sentiment.models, tensorflow as tf\n"
+        "    import imdb_sentiment.members.keras.architectures, tensorflow as tf\n"
         "    tf.constant(1) + 1\n"
         "    print('ok')\n"
-        "run_stage(main)\n"
+        "run_stage(main)\n",
+        IMDB_RUN_RECORD=str(record),
     )
     assert done.returncode == 0 and done.stdout == "ok\n"
+    assert read_json(record)["machine"]["device"] == "CPU"  # TensorFlow was loaded: its device is recorded
     assert "oneDNN" not in done.stderr and "absl" not in done.stderr and "CPU instructions" not in done.stderr

@@ -10,16 +10,21 @@ import numpy as np
 import pytest
 from test_models import train_params
 
-from imdb_sentiment.classifier import load_ensemble, save_ensemble
-from imdb_sentiment.ensemble import Stacker
-from imdb_sentiment.explain.methods import NbsvmExplainer, keras_explainer
-from imdb_sentiment.io import PipelineError, save_npz
-from imdb_sentiment.members import INFERENCE_TOLERANCE, keras_inference_form, keras_probabilities, random_padded_reviews
-from imdb_sentiment.model_file import save_model
-from imdb_sentiment.models import HashedNgrams, build_model, fit_feature_priors
-from imdb_sentiment.nbsvm import LinearNbsvm, hashed_ngrams
-from imdb_sentiment.preprocessing import Preprocessing
-from imdb_sentiment.vocab import words_by_index
+from imdb_sentiment.ensemble.stacker import Stacker
+from imdb_sentiment.members.keras.architectures import HashedNgrams, build_model, fit_feature_priors
+from imdb_sentiment.members.keras.nbsvm_arrays import LinearNbsvm, hashed_ngrams
+from imdb_sentiment.members.keras.saving import save_model
+from imdb_sentiment.members.kinds import (
+    INFERENCE_TOLERANCE,
+    keras_inference_form,
+    keras_probabilities,
+    random_padded_reviews,
+)
+from imdb_sentiment.pipeline.io import PipelineError, save_npz
+from imdb_sentiment.scoring.classifier import load_ensemble, save_ensemble
+from imdb_sentiment.scoring.explain.methods import NbsvmExplainer, keras_explainer
+from imdb_sentiment.text.preprocessing import Preprocessing
+from imdb_sentiment.text.vocab import words_by_index
 
 VOCAB_SIZE, MAXLEN = 60, 30
 
@@ -105,7 +110,7 @@ def test_the_ensemble_holds_the_arrays_and_scores_without_tensorflow(tmp_path: P
     padded = preprocessing().pad(*preprocessing().encode(texts))
     np.testing.assert_allclose(probabilities, keras_probabilities(model, padded), atol=INFERENCE_TOLERANCE, rtol=0)
     script = (
-        "import sys; from imdb_sentiment.classifier import load_ensemble; "
+        "import sys; from imdb_sentiment.scoring.classifier import load_ensemble; "
         f"load_ensemble({str(tmp_path / 'ensemble.zip')!r}).predict(['w5 w9']); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
     )

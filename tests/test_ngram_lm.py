@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.ngram_lm import ClassLanguageModels, LanguageModel, fit_class_language_models
-from imdb_sentiment.sequences import pack
+from imdb_sentiment.members.language_model import ClassLanguageModels, LanguageModel, fit_class_language_models
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.text.sequences import pack
 
 WORDS = ["<PAD>", "<BOS>", "<UNK>", "<UNUSED>", "it", "was", "not", "bad", "very", "good", "film"]
 ID = {word: i for i, word in enumerate(WORDS)}
@@ -59,7 +59,7 @@ def test_one_class_only_is_refused() -> None:
 
 
 def test_the_explanation_adds_up_to_the_score_and_blames_the_order() -> None:
-    from imdb_sentiment.explain.methods import LanguageModelExplainer
+    from imdb_sentiment.scoring.explain.methods import LanguageModelExplainer
 
     models = fit_class_language_models(*corpus(), base=len(WORDS), order=3, discount=0.75)
     explainer = LanguageModelExplainer(models)

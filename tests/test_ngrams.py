@@ -5,9 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imdb_sentiment import ngrams
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.ngrams import (
+from imdb_sentiment.members import ngrams
+from imdb_sentiment.members.ngrams import (
     NgramModel,
     binary_features,
     build_key_tables,
@@ -15,7 +14,8 @@ from imdb_sentiment.ngrams import (
     nb_log_count_ratios,
     ngram_keys,
 )
-from imdb_sentiment.sequences import keep_last_words, pack, select_rows
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.text.sequences import keep_last_words, pack, select_rows
 
 
 def test_keys_never_span_two_reviews() -> None:
@@ -67,7 +67,7 @@ def test_max_features_keeps_the_most_frequent_ties_to_the_lower_order_then_key()
 
 def test_chunks_of_reviews_give_the_same_tables_and_features(monkeypatch: pytest.MonkeyPatch) -> None:
     """The n-gram work goes a chunk of reviews at a time; where the chunks are cut changes nothing."""
-    import imdb_sentiment.ngrams as ngrams
+    import imdb_sentiment.members.ngrams as ngrams
 
     ids, offsets, labels = synthetic(300, seed=4)
     whole_tables = build_key_tables(ids, offsets, max_n=3, base=50, min_df=2, max_features=500)
@@ -159,7 +159,7 @@ def test_fit_and_score_returns_the_refit_and_the_train_fits_validation_scores(re
     """The stacker's input is the train-split fit's validation scores, whatever model is kept."""
     import functools
 
-    from imdb_sentiment.packed_members import PackedTrain, fit_and_score
+    from imdb_sentiment.members.packed import PackedTrain, fit_and_score
 
     ids, offsets, labels = synthetic(600, seed=2)
     order = np.random.default_rng(3).permutation(600)

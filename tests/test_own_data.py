@@ -14,7 +14,7 @@ import pytest
 from fixture_repo import OWN_DATA, cli, make_repo, repo_env, repro, run, set_params
 from fixture_tables import TABLE_PARAMS, review_frame, write_csv, write_parquet
 
-from imdb_sentiment.io import read_json
+from imdb_sentiment.pipeline.io import read_json
 
 pytestmark = pytest.mark.pipeline
 REVIEWS = "data/raw/reviews.parquet"  # what stage download writes, whatever the source

@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 import yaml
 
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.params import (
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.pipeline.params import (
     EmbeddingParams,
     EnsembleParams,
     LengthParams,

@@ -23,8 +23,8 @@ from archive_server import ArchiveServer
 from fixture_repo import cli, make_repo, params_changed, repo_env, repro, run, stages_run
 from gensim.models import KeyedVectors
 
-from imdb_sentiment.archive import file_md5
-from imdb_sentiment.io import read_json
+from imdb_sentiment.pipeline.io import read_json
+from imdb_sentiment.sources.archive import file_md5
 
 pytestmark = pytest.mark.pipeline
 
@@ -53,11 +53,9 @@ def test_first_run_runs_every_stage(pipeline: tuple[Path, set[str]]) -> None:
 def test_every_declared_output_exists(pipeline: tuple[Path, set[str]]) -> None:
     repo, _ = pipeline
     dvc_yaml = yaml.safe_load((repo / "dvc.yaml").read_text())
-    paths = dvc_yaml["vars"][0]["paths"]  # ${paths.name}: each path named once
     for stage in dvc_yaml["stages"].values():
         for entry in [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]:
             path = entry if isinstance(entry, str) else next(iter(entry))
-            path = re.sub(r"\$\{paths\.(\w+)\}", lambda var: paths[var.group(1)], path)
             assert (repo / path).exists(), path
     assert not list(repo.rglob(".*.tmp*")), "no temporary files may remain"
 
@@ -167,6 +165,36 @@ def test_a_param_change_reruns_exactly_its_stages(
         assert repro(repo) == expected
 
 
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        ("members/ngrams.py", {"train_ngrams", "train_ending", "combine", "evaluate"}),
+        ("members/keras/architectures.py", {"train", "combine", "evaluate"}),
+        ("ensemble/stacker.py", {"combine", "evaluate"}),
+        ("text/tokenize.py", {"reindex_vocab", "train_word2vec", "train", "combine", "evaluate"}),
+    ],
+)
+def test_a_code_edit_makes_exactly_the_stages_that_run_it_stale(
+    pipeline: tuple[Path, set[str]], module: str, expected: set[str]
+) -> None:
+    """DVC itself, on directory and file deps: an edit to a member's code, the stacker or the
+    tokenizer changes the stages that run it and no other (a Python cache beside it changes none)."""
+    repo, _ = pipeline
+    path = repo / "src/imdb_sentiment" / module
+    original = path.read_text()
+    cache = path.parent / "__pycache__" / f"{path.stem}.cpython-311.pyc"
+    cache.parent.mkdir(exist_ok=True)
+    cache.write_bytes(b"not code")
+    try:
+        assert "up to date" in run(repo, "dvc", "status")  # .dvcignore: Python's cache is not code
+        path.write_text(original + "\n# an edit\n")
+        assert set(re.findall(r"^(\w+):$", run(repo, "dvc", "status"), re.MULTILINE)) == expected
+    finally:
+        path.write_text(original)
+        cache.unlink()
+    assert "up to date" in run(repo, "dvc", "status")
+
+
 def test_a_collapsed_model_is_flagged_and_the_stage_still_succeeds(pipeline: tuple[Path, set[str]]) -> None:
     repo, _ = pipeline
     assert read_json(repo / "metrics/train.json")["collapsed"] is False
@@ -184,9 +212,9 @@ def test_a_collapsed_model_is_flagged_and_the_stage_still_succeeds(pipeline: tup
 @pytest.mark.parametrize("model", ["nbsvm", "fasttext", "cnn_wide", "cnn", "lstm", "gmp"])
 def test_every_model_learns_with_its_own_defaults(pipeline: tuple[Path, set[str]], model: str) -> None:
     """`-S train.model=X` alone: X trains with its own train.X settings and beats chance."""
-    from imdb_sentiment.collapse import collapse_signs
-    from imdb_sentiment.params import TrainParams, parse_group, read_params_file
-    from imdb_sentiment.training import train
+    from imdb_sentiment.members.keras.collapse import collapse_signs
+    from imdb_sentiment.members.keras.training import train
+    from imdb_sentiment.pipeline.params import TrainParams, parse_group, read_params_file
 
     repo, _ = pipeline
     raw = read_params_file(repo / "params.yaml")  # the defaults, fixture sizes for speed
@@ -206,7 +234,7 @@ def test_every_model_learns_with_its_own_defaults(pipeline: tuple[Path, set[str]
 def test_classifier_scores_fixture_texts(pipeline: tuple[Path, set[str]]) -> None:
     from fixture_archive import synthetic_review
 
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.predict import load_classifier
 
     repo, _ = pipeline
     ensemble = load_classifier(repo / "data/ensemble.zip")  # self-contained: no vocab or params needed

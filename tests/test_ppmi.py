@@ -6,10 +6,10 @@ import pyarrow.parquet as pq
 import pytest
 import scipy.sparse as sp
 
-from imdb_sentiment import ppmi as ppmi_module
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.ppmi import count_cooccurrences, count_vocabulary, ppmi, ppmi_svd_vectors
-from imdb_sentiment.reviews import TRAIN, UNLABELED, TokenizedReviews
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
+from imdb_sentiment.vectors import ppmi as ppmi_module
+from imdb_sentiment.vectors.ppmi import count_cooccurrences, count_vocabulary, ppmi, ppmi_svd_vectors
 
 TOKENS = pa.list_(pa.large_string())
 

@@ -9,13 +9,13 @@ import pytest
 from fixture_repo import REGISTRY_REVIEW as REVIEW
 from fixture_repo import cli, run
 
-from imdb_sentiment.io import PipelineError
+from imdb_sentiment.pipeline.io import PipelineError
 
 
 def test_each_revision_scores_with_its_own_model(registered_repo: tuple[Path, dict[str, float]]) -> None:
     """v1.0.0: the trained fixture pipeline. v2.0.0 (HEAD, and the workspace): the n-gram member
     and the stacker refit with another C. Each --rev must score like the model that version's commit names."""
-    from imdb_sentiment.predict import load_classifier, load_classifier_at_revision
+    from imdb_sentiment.scoring.predict import load_classifier, load_classifier_at_revision
 
     clone, scores = registered_repo
     v1, v2 = scores["v1.0.0"], scores["v2.0.0"]

@@ -1,8 +1,9 @@
 import platform
+from pathlib import Path
 
-from imdb_sentiment.environment import machine_record, software_record
-from imdb_sentiment.io import read_json, write_text
-from imdb_sentiment.run_record import record_stage_run, updated_record
+from imdb_sentiment.pipeline.environment import cpu_caches, cpu_model, machine_record, software_record
+from imdb_sentiment.pipeline.io import read_json, write_text
+from imdb_sentiment.pipeline.run_record import record_stage_run, updated_record
 
 
 def test_updated_record_sets_one_stage_and_keeps_the_others() -> None:
@@ -35,4 +36,20 @@ def test_software_record_names_tensorflow_the_same_on_every_platform() -> None:
     packages = software_record()["packages"]
     assert "tensorflow" in packages and "tensorflow-cpu" not in packages
     assert {"keras", "gensim", "numpy", "dvc"} <= set(packages)
-    assert set(machine_record()) == {"python", "platform", "machine", "cpu_count"}
+    assert set(machine_record()) == {"python", "platform", "machine", "cpu_count", "cpu"}
+
+
+def test_the_machine_record_names_the_cpu_its_instruction_sets_and_caches(tmp_path: Path) -> None:
+    cpu = machine_record()["cpu"]
+    assert isinstance(cpu, dict) and set(cpu) == {"model", "instruction_sets", "caches"}
+    assert cpu["model"]
+    (tmp_path / "cpuinfo").write_text("processor\t: 0\nmodel name\t: AMD EPYC 9B14\nflags\t: fpu avx2\n")
+    assert cpu_model(tmp_path / "cpuinfo") == "AMD EPYC 9B14"
+    for index, (level, kind, size) in enumerate(
+        [("1", "Data", "32K"), ("1", "Instruction", "32K"), ("2", "Unified", "1024K")]
+    ):
+        folder = tmp_path / "cache" / f"index{index}"
+        folder.mkdir(parents=True)
+        for name, value in (("level", level), ("type", kind), ("size", size)):
+            (folder / name).write_text(value + "\n")
+    assert cpu_caches(tmp_path / "cache") == {"L1d": "32K", "L1i": "32K", "L2": "1024K"}

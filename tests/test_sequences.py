@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from imdb_sentiment.sequences import (
+from imdb_sentiment.text.sequences import (
     grouped_split_indices,
     length_histogram,
     length_stats,

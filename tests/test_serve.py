@@ -9,7 +9,7 @@ import pytest
 from fixture_repo import cli
 from fixture_server import post_json, request
 
-from imdb_sentiment.serve.limits import MAX_BODY_BYTES, MAX_EXPLAINED_TEXTS, MAX_TEXT_CHARS, MAX_TEXTS
+from imdb_sentiment.scoring.serve.limits import MAX_BODY_BYTES, MAX_EXPLAINED_TEXTS, MAX_TEXT_CHARS, MAX_TEXTS
 
 JSON = {"Content-Type": "application/json"}
 
@@ -22,7 +22,7 @@ def test_health_names_the_loaded_model(served_model: int) -> None:
 
 
 def test_predict_gives_the_python_apis_scores(served_model: int, trained_repo: Path) -> None:
-    from imdb_sentiment.predict import load_classifier
+    from imdb_sentiment.scoring.predict import load_classifier
 
     texts = ["a great and wonderful film, I love it", "awful boring worst, a waste", "", "ünïcödé ★ 映画"]
     status, body = post_json(served_model, {"texts": texts})

@@ -59,7 +59,7 @@ def test_a_stage_with_bad_params_fails_fast_with_the_key(tmp_path: Path) -> None
 def test_split_larger_than_the_train_set(tmp_path: Path) -> None:
     import numpy as np
 
-    from imdb_sentiment.io import save_npz
+    from imdb_sentiment.pipeline.io import save_npz
 
     save_npz(tmp_path / "padded.npz", {"x": np.zeros((20, 5), dtype=np.int32), "y": np.zeros(20, dtype=np.int8)})
     write_params(tmp_path, "split", {"val_size": 20, "group_by": "review"})
@@ -80,7 +80,7 @@ def write_split_inputs(tmp_path: Path, groups: list[str | None], labels: list[in
     import numpy as np
     import pandas as pd
 
-    from imdb_sentiment.io import save_npz
+    from imdb_sentiment.pipeline.io import save_npz
 
     save_npz(tmp_path / "padded.npz", {"x": np.zeros((4, 5), dtype=np.int32), "y": np.array([1, 1, 0, 0], np.int8)})
     train = pd.DataFrame({"split": "train", "label": labels, "group": groups})
@@ -102,7 +102,7 @@ def test_split_by_group_holds_out_a_review_without_a_group_on_its_own(tmp_path: 
     """Your own data may lack a group for some rows: each such review is its own group."""
     import numpy as np
 
-    from imdb_sentiment.io import load_npz
+    from imdb_sentiment.pipeline.io import load_npz
 
     write_split_inputs(tmp_path, ["tt1", "tt1", None, None], [1, 1, 0, 0])
     done = run_split(tmp_path)
@@ -119,7 +119,7 @@ def test_combine_refuses_members_scored_on_other_reviews(tmp_path: Path) -> None
     """Validation scores of two members must be for the same reviews in the same order."""
     import numpy as np
 
-    from imdb_sentiment.ensemble import MemberScores
+    from imdb_sentiment.members.scores import MemberScores
 
     labels = np.array([0, 1, 0, 1, 1, 0], dtype=np.int8)
     probabilities = np.linspace(0.1, 0.9, 6)

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
-from imdb_sentiment import ensemble
-from imdb_sentiment.ensemble import CV_SEED, MemberScores
-from imdb_sentiment.io import PipelineError
+from imdb_sentiment.ensemble import stacker
+from imdb_sentiment.ensemble.stacker import CV_SEED
+from imdb_sentiment.members import scores
+from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.pipeline.io import PipelineError
 
 REPO = Path(__file__).parents[1]
 STUDIES = REPO / "studies"
@@ -65,7 +67,7 @@ def test_the_judge_passes_its_settings_to_the_stackers_cross_validation(
         calls.append((tuple(members), c, folds, seed))
         return np.ones(next(iter(members.values())).labels.size, dtype=bool)
 
-    monkeypatch.setattr(judge_module.ensemble, "cross_validated_correct", spy)
+    monkeypatch.setattr(judge_module.stacker, "cross_validated_correct", spy)
     judge = Judge.from_params(write_params(tmp_path, C=0.3, cv_folds=7))
     judge.correct(noisy_members())
     assert calls == [(("keras", "ngrams", "ending"), 0.3, 7, CV_SEED)]
@@ -75,15 +77,15 @@ def test_changing_cv_folds_changes_the_folds_used(tmp_path: Path) -> None:
     scores = noisy_members()
     ten = Judge.from_params(write_params(tmp_path, cv_folds=10)).correct(scores)
     three = Judge.from_params(write_params(tmp_path, cv_folds=3)).correct(scores)
-    assert np.array_equal(ten, ensemble.cross_validated_correct(scores, 1.0, 10, CV_SEED))
-    assert np.array_equal(three, ensemble.cross_validated_correct(scores, 1.0, 3, CV_SEED))
+    assert np.array_equal(ten, stacker.cross_validated_correct(scores, 1.0, 10, CV_SEED))
+    assert np.array_equal(three, stacker.cross_validated_correct(scores, 1.0, 3, CV_SEED))
     assert not np.array_equal(ten, three)
 
 
 def test_stacked_accuracy_is_the_share_of_reviews_the_stacker_gets_right(tmp_path: Path) -> None:
     judge = Judge.from_params(write_params(tmp_path))
     scores = noisy_members()
-    assert judge.stacked_accuracy(scores) == pytest.approx(ensemble.cross_validated_accuracy(scores, 1.0, 10, 0))
+    assert judge.stacked_accuracy(scores) == pytest.approx(stacker.cross_validated_accuracy(scores, 1.0, 10, 0))
     assert 0.55 < judge.stacked_accuracy(scores) < 0.95
 
 
@@ -103,24 +105,24 @@ def test_a_gain_is_paired_per_review_and_given_in_points() -> None:
     without = np.array([True, False, False, True, False, True, True, False])
     with_member = np.array([True, True, False, True, True, True, False, False])
     gain = judge.gain(with_member, without)
-    expected = ensemble.paired_gain(with_member, without)
+    expected = judge_module.paired_gain(with_member, without)
     assert (gain.gain, gain.standard_error) == expected
     assert gain.gain == pytest.approx(1 / 8)
     assert gain.points() == {"gain_points": 12.5, "standard_error_points": round(100 * expected[1], 2)}
     scores = noisy_members()
     two = {name: scores[name] for name in ("keras", "ngrams")}
     # with the third member against without it, on the same folds
-    assert judge.gain(scores, two) == Gain(*ensemble.paired_gain(judge.correct(scores), judge.correct(two)))
+    assert judge.gain(scores, two) == Gain(*judge_module.paired_gain(judge.correct(scores), judge.correct(two)))
 
 
 def test_accuracy_uses_the_pipelines_threshold_and_is_rounded_as_the_records_keep_it() -> None:
     labels = np.array([1, 0, 0, 1, 1, 0])
     probabilities = np.array([0.9, 0.2, 0.5, 0.4, 0.5, 0.49])  # 0.5 is positive
-    assert accuracy(probabilities, labels) == round(ensemble.accuracy(probabilities, labels), 4) == 0.6667
+    assert accuracy(probabilities, labels) == round(scores.accuracy(probabilities, labels), 4) == 0.6667
 
 
-def test_accuracy_is_the_ensemble_modules(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(judge_module.ensemble, "accuracy", lambda probabilities, labels: 0.123456)
+def test_accuracy_is_the_member_scores_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(judge_module.scores, "accuracy", lambda probabilities, labels: 0.123456)
     assert accuracy(np.array([0.9]), np.array([1])) == 0.1235
 
 

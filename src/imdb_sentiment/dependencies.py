@@ -1,10 +1,14 @@
-"""Each stage's code dependencies: its script and every package module its imports reach.
+"""Each stage's code dependencies: its script and the package code its imports reach, listed as
+dvc.yaml lists them: a subpackage's folder when the stage uses all of it, else its files.
 
-An edit to a module that a stage imports changes what the stage computes, so dvc.yaml must list
-it, or DVC keeps the old output (a stale cache); a module it does not import, listed, reruns the
-stage for nothing. The closure follows every import statement of the package's own modules, at
-module level and inside functions (those run too, when called), and the ``__init__`` of every
-package on the way (importing a submodule runs them).
+An edit to a module that a stage imports changes what the stage computes, so dvc.yaml must
+cover it, or DVC keeps the old output (a stale cache); a path listed that the stage does not
+wholly use reruns the stage for nothing. The closure follows every import statement of the
+package's own modules, at module level and inside functions (those run too, when called), and
+the ``__init__`` of every package on the way (importing a submodule runs them). An ``__init__``
+that only delegates (a docstring, constants, imports of the package's modules and calls of what
+it imported: the package's own pins the CPU kernels) adds nothing of its own: the modules it
+imports are the dependencies.
 
     uv run python -m imdb_sentiment.dependencies          # each stage's code deps, as dvc.yaml lists them
     uv run python -m imdb_sentiment.dependencies --check  # exit 1 naming each stage whose list differs
@@ -19,6 +23,7 @@ import ast
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ import yaml
 
 PACKAGE = "imdb_sentiment"
 SCRIPT = re.compile(r"\bpython\s+(stages/\S+\.py)\b")
+CODE_ROOTS = ("stages/", "src/")
 
 
 def module_path(module: str, source: Path) -> Path | None:
@@ -58,8 +64,43 @@ def with_parents(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def only_delegates(path: Path) -> bool:
+    """Whether a module's statements are only a docstring, constants, imports from the package
+    and calls of the names it imported: what it runs is all in the modules it imports."""
+    imported: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + "."):
+            imported.update(alias.asname or alias.name for alias in node.names)
+        elif (
+            (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+            or (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant))
+            or (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name)
+                and node.value.func.id in imported
+                and not node.value.args
+                and not node.value.keywords
+            )
+        ):
+            continue
+        else:
+            return False
+    return True
+
+
+def is_code_file(path: Path) -> bool:
+    return path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+
+
+def counts(path: Path) -> bool:
+    """Whether an edit to ``path`` can change what a stage computes."""
+    return not (path.name == "__init__.py" and only_delegates(path))
+
+
 def code_closure(script: Path, source: Path) -> set[Path]:
-    """The package files that ``script``'s imports reach, directly or through each other."""
+    """The package files that ``script``'s imports reach, directly or through each other, less
+    docstring-only ``__init__`` files."""
     seen: set[Path] = set()
     pending = [script]
     while pending:
@@ -69,35 +110,72 @@ def code_closure(script: Path, source: Path) -> set[Path]:
                 if path is not None and path not in seen:
                     seen.add(path)
                     pending.append(path)
-    return seen
+    return {path for path in seen if counts(path)}
+
+
+def folder_files(folder: Path) -> set[Path]:
+    """The files of ``folder`` and its subfolders that an edit could matter in."""
+    return {path for path in folder.rglob("*") if is_code_file(path) and counts(path)}
+
+
+def covering_paths(used: set[Path], package: Path) -> list[Path]:
+    """The fewest paths that cover exactly ``used``: a folder where every file under it is used,
+    otherwise the used files one by one."""
+    paths: list[Path] = []
+    for path in sorted(package.iterdir()):
+        if path.is_dir() and path.name != "__pycache__":  # Python's cache, ignored by DVC too (.dvcignore)
+            files = folder_files(path)
+            if files and files <= used:
+                paths.append(path)
+            elif files & used:
+                paths.extend(covering_paths(used, path))
+        elif path in used:
+            paths.append(path)
+    return paths
 
 
 def stage_code_deps(cmd: str, root: Path) -> list[str]:
-    """A stage's code deps as dvc.yaml lists them: its script, then the package files it reaches, sorted."""
+    """A stage's code deps as dvc.yaml lists them: its script, then the package code it reaches."""
     match = SCRIPT.search(cmd)
     if match is None:
         raise ValueError(f"no `python stages/<script>.py` in the command {cmd!r}")
-    script = root / match.group(1)
-    modules = sorted(path.relative_to(root).as_posix() for path in code_closure(script, root / "src"))
-    return [match.group(1), *modules]
+    used = code_closure(root / match.group(1), root / "src")
+    covered = covering_paths(used, root / "src" / PACKAGE)
+    return [match.group(1), *(path.relative_to(root).as_posix() for path in covered)]
 
 
 def is_code(dep: str) -> bool:
-    return dep.endswith(".py")
+    return dep.startswith(CODE_ROOTS)
 
 
 def listed_code_deps(stage: Mapping[str, Any]) -> list[str]:
     return [dep for dep in stage.get("deps", []) if isinstance(dep, str) and is_code(dep)]
 
 
-def differences(stages: Mapping[str, Mapping[str, Any]], root: Path) -> dict[str, tuple[list[str], list[str]]]:
-    """For each stage whose code deps differ from its closure: (missing, extra)."""
+@dataclass(frozen=True)
+class Difference:
+    missing: list[str]  # code the stage runs that no listed path covers
+    unneeded: list[str]  # listed paths the stage does not (wholly) use
+    expected: list[str]  # the list as it should read
+
+
+def uncovered(used: Iterable[str], listed: Iterable[str]) -> list[str]:
+    folders = [dep.rstrip("/") + "/" for dep in listed]
+    return sorted(path for path in used if path not in listed and not any(path.startswith(f) for f in folders))
+
+
+def differences(stages: Mapping[str, Mapping[str, Any]], root: Path) -> dict[str, Difference]:
+    """For each stage whose code deps differ from the paths that cover its closure exactly."""
     out = {}
     for name, stage in stages.items():
         expected, listed = stage_code_deps(stage["cmd"], root), listed_code_deps(stage)
-        missing, extra = sorted(set(expected) - set(listed)), sorted(set(listed) - set(expected))
-        if missing or extra:
-            out[name] = (missing, extra)
+        if sorted(expected) == sorted(listed):
+            continue
+        match = SCRIPT.search(stage["cmd"])
+        used = {match.group(1)} if match else set()
+        if match:
+            used |= {p.relative_to(root).as_posix() for p in code_closure(root / match.group(1), root / "src")}
+        out[name] = Difference(uncovered(used, listed), sorted(set(listed) - set(expected)), expected)
     return out
 
 
@@ -106,12 +184,13 @@ def pipeline_stages(path: Path) -> dict[str, Any]:
     return stages
 
 
-def report(problems: Mapping[str, tuple[list[str], list[str]]], where: str) -> Iterable[str]:
-    for stage, (missing, extra) in problems.items():
-        if missing:
-            yield f"{where}: stage {stage} imports but does not list {', '.join(missing)}"
-        if extra:
-            yield f"{where}: stage {stage} lists but does not import {', '.join(extra)}"
+def report(problems: Mapping[str, Difference], where: str) -> Iterable[str]:
+    for stage, difference in problems.items():
+        if difference.missing:
+            yield f"{where}: stage {stage} imports but does not list {', '.join(difference.missing)}"
+        if difference.unneeded:
+            yield f"{where}: stage {stage} lists but does not wholly use {', '.join(difference.unneeded)}"
+        yield f"{where}: stage {stage} should list {', '.join(difference.expected)}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,46 @@
+"""How the pipeline turns raw text into model input: tokenized, reindexed, packed, padded.
+
+A trained model carries its ``Preprocessing`` (the vocabulary, maxlen and padding of the run that
+trained it), so scoring new text repeats exactly what the stages did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from imdb_sentiment.text.sequences import Side, pack, pad_sequences, unpack
+from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.vocab import encode
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """The vocabulary, and the length and padding the Keras members were trained with."""
+
+    vocab: dict[str, int]
+    maxlen: int
+    padding: Side
+    truncating: Side
+
+    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Tokenized and reindexed, packed as flat ids + offsets."""
+        return pack([encode(tokenize(text), self.vocab) for text in texts])
+
+    def pad_sequences(self, sequences: Sequence[np.ndarray]) -> np.ndarray:
+        """Id sequences padded and truncated as the Keras members' inputs were."""
+        return pad_sequences(sequences, self.maxlen, self.padding, self.truncating)
+
+    def pad(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Packed reviews as the padded matrix a Keras member reads."""
+        return self.pad_sequences(unpack(ids, offsets))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"vocab": self.vocab, "maxlen": self.maxlen, "padding": self.padding, "truncating": self.truncating}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Preprocessing:
+        return cls(dict(data["vocab"]), int(data["maxlen"]), data["padding"], data["truncating"])
