@@ -6,27 +6,12 @@ import logging
 from imdb_sentiment.pipeline.io import PipelineError, load_npz, save_npz
 from imdb_sentiment.pipeline.params import SplitParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
+from imdb_sentiment.sources.reviews import train_review_groups
 from imdb_sentiment.text.sequences import grouped_split_indices, split_indices
 
 import numpy as np
-import pandas as pd
 
 log = logging.getLogger("split")
-
-
-def train_groups(reviews_path: str, labels: np.ndarray) -> np.ndarray:
-    """The group (IMDB: movie) of each padded train review, checked to be the same reviews in the
-    same order; a review without a group is a group of its own."""
-    reviews = pd.read_parquet(reviews_path, columns=["split", "label", "group"]).query("split == 'train'")
-    if len(reviews) != labels.size or not np.array_equal(reviews["label"].to_numpy(), labels):
-        raise PipelineError(
-            f"{reviews_path}: its train reviews are not the padded train reviews (count or labels differ)"
-        )
-    missing = reviews["group"].isna().to_numpy()
-    if missing.any():
-        log.info("%d train reviews have no group: each is held out or kept on its own", int(missing.sum()))
-    # "\0" cannot start a group read from text, so the row's own group never meets a real one
-    return np.where(missing, [f"\0{row}" for row in range(missing.size)], reviews["group"].to_numpy(dtype=object))
 
 
 def main() -> None:
@@ -42,7 +27,7 @@ def main() -> None:
     data = load_npz(args.padded)
     try:
         if p.group_by == "group":
-            groups = train_groups(args.reviews, data["y"])
+            groups = train_review_groups(args.reviews, data["y"])
             train_idx, val_idx = grouped_split_indices(groups, p.val_size, p.seed)
             log.info("validation holds %d of %d groups", np.unique(groups[val_idx]).size, np.unique(groups).size)
         else:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from imdb_sentiment.members.scores import MemberScores
+from imdb_sentiment.members.scores import MemberScores, accuracy
 from imdb_sentiment.pipeline.io import PipelineError
 
 EPSILON = 1e-7
@@ -103,3 +103,24 @@ def cross_validated_accuracy(members: Mapping[str, MemberScores], c: float, fold
 
 def _rows(scores: MemberScores, rows: np.ndarray) -> MemberScores:
     return MemberScores(scores.index[rows], scores.labels[rows], scores.probabilities[rows])
+
+
+def stacker_summary(stacker: Stacker, members: Mapping[str, MemberScores], c: float, folds: int) -> dict[str, Any]:
+    """Stage combine's metrics: the ensemble's validation accuracy (cross-validated within
+    validation; with one member, the member's own) and each member's weight and accuracy."""
+    _, labels = check_aligned(members)
+    per_member = {
+        name: {"weight": weight, "val_accuracy": round(accuracy(members[name].probabilities, labels), 6)}
+        for name, weight in zip(stacker.members, stacker.weights, strict=True)
+    }
+    if len(members) > 1:
+        val_accuracy = cross_validated_accuracy(members, c, folds, seed=CV_SEED)
+        method = f"{folds}-fold cross-validation within validation"
+    else:  # one member, passed through
+        val_accuracy, method = per_member[stacker.members[0]]["val_accuracy"], "the member's own"
+    return {
+        "val_accuracy": round(val_accuracy, 6),
+        "val_accuracy_method": method,
+        "bias": stacker.bias,
+        "members": per_member,
+    }

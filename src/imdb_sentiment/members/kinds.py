@@ -17,7 +17,7 @@ validation scores to ``data/val_scores/<name>.npz``, which is how stage combine 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -203,6 +203,24 @@ def check_members(members: Sequence[str]) -> dict[str, MemberKind]:
 def model_filename(member: str) -> str:
     """The file name of a member's model: data/members/<name><suffix>, and its entry in the ensemble."""
     return f"{member}{kind_of(member).suffix}"
+
+
+def member_files(
+    members: Sequence[str], models_dir: Path, scores_dir: Path, named: Mapping[str, str]
+) -> dict[str, tuple[Path, Path]]:
+    """Each member's model and validation scores; a missing one is an error naming the file."""
+    files = {}
+    for name in members:
+        model = Path(named[name]) if name in named else models_dir / model_filename(name)
+        scores = scores_dir / f"{name}.npz"
+        for path in (model, scores):
+            if not path.is_file():
+                raise PipelineError(
+                    f"ensemble.members names {name!r}, but {path} does not exist: add the stage that writes it to "
+                    "dvc.yaml (docs: Adding a member), or take the name out of ensemble.members"
+                )
+        files[name] = (model, scores)
+    return files
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,15 @@ def flat_figures(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def within_tolerance(committed: Any, reproduced: Any, tolerance: float = FIGURE_TOLERANCE) -> bool:
-    numbers = (int, float)
-    if isinstance(committed, numbers) and isinstance(reproduced, numbers) and not isinstance(committed, bool):
+    """Numbers within ``tolerance`` of each other; anything else (text, flags, counts' types) equal."""
+    if is_number(committed) and is_number(reproduced):
         return math.isclose(float(committed), float(reproduced), rel_tol=0.0, abs_tol=tolerance)
-    return bool(committed == reproduced)
+    return type(committed) is type(reproduced) and bool(committed == reproduced)
 
 
 def figure_differences(

@@ -10,16 +10,20 @@ the rest of the pipeline, which never learns which source it was.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from imdb_sentiment.pipeline.io import atomic_output
+from imdb_sentiment.pipeline.io import PipelineError, atomic_output
+
+log = logging.getLogger(__name__)
 
 # The splits of the table: labelled train reviews (validation is drawn from these by stage
 # split), labelled test reviews (read by evaluate alone) and unlabeled reviews (word2vec's).
@@ -152,3 +156,20 @@ class TokenizedReviews:
 
         empty_as_null = [pc.if_else(pc.equal(chunk, ""), pa.scalar(None, chunk.type), chunk) for chunk in self._chunks]
         return [pc.split_pattern(chunk, " ") for chunk in empty_as_null]
+
+
+def train_review_groups(reviews_path: str | os.PathLike[str], labels: np.ndarray) -> np.ndarray:
+    """The group (IMDB: movie) of each padded train review, checked to be the same reviews in the
+    same order; a review without a group is a group of its own."""
+    import pandas as pd
+
+    reviews = pd.read_parquet(reviews_path, columns=["split", "label", "group"]).query("split == 'train'")
+    if len(reviews) != labels.size or not np.array_equal(reviews["label"].to_numpy(), labels):
+        raise PipelineError(
+            f"{reviews_path}: its train reviews are not the padded train reviews (count or labels differ)"
+        )
+    missing = reviews["group"].isna().to_numpy()
+    if missing.any():
+        log.info("%d train reviews have no group: each is held out or kept on its own", int(missing.sum()))
+    # "\0" cannot start a group read from text, so the row's own group never meets a real one
+    return np.where(missing, [f"\0{row}" for row in range(missing.size)], reviews["group"].to_numpy(dtype=object))
