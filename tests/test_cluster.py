@@ -1,11 +1,13 @@
 """The row-parallel stages here and on a real Dask cluster (`dask scheduler` and `dask worker`
 processes on loopback, each worker in its own folder): the same bytes whatever the cut, the
-place or the number of workers; lost workers, a worker out of memory, an interrupted client; a
-TLS-only scheduler that refuses strangers."""
+place or the number of workers, and no review data in the task graph; lost workers, a worker out
+of memory, a lost scheduler, an interrupted client; a TLS-only scheduler that refuses strangers;
+`python -m imdb_sentiment cluster` through killed workers."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import signal
@@ -13,8 +15,10 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -379,3 +383,159 @@ def test_a_stage_interrupted_on_the_client_leaves_no_output_and_no_tasks(
         while any(watcher.processing().values()) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(watcher.processing().values())
+
+
+def shifted_sums(packed: tuple[np.ndarray, np.ndarray], tables: list[np.ndarray], shift: int) -> np.ndarray:
+    """A part of packed rows against shared tables, as ``part_features`` takes them."""
+    ids, offsets = packed
+    return np.add.reduceat(ids, offsets[:-1]) + tables[0][: offsets.size - 1] + tables[1].sum() + shift
+
+
+class Said(logging.Handler):
+    """Every record of a logger, whatever its propagation (distributed's loggers do not propagate)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.mark.slow
+def test_parts_and_shared_values_travel_outside_the_task_graph(two_workers: LoopbackCluster) -> None:
+    """About 8 MiB of parts (tuples of arrays, as the n-gram stages send) and 3 MiB of shared
+    tables: with a warning threshold of 1 MiB, Dask would warn of a large graph were either in
+    it. The results are the local runner's, byte for byte."""
+    import dask
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 50_000, size=1_000_000, dtype=np.int64)
+    offsets = np.arange(0, 1_000_001, 100, dtype=np.int64)  # 10,000 rows of 100 ids
+    cuts = cluster.row_ranges(offsets.size - 1, 2_500)
+    packed = [(ids[offsets[first] : offsets[end]], offsets[first : end + 1] - offsets[first]) for first, end in cuts]
+    parts = [cluster.Part(cluster.rows_label(*cut), payload) for cut, payload in zip(cuts, packed, strict=True)]
+    shared = {"tables": [rng.integers(0, 9, size=200_000), rng.integers(0, 9, size=200_000)], "shift": 3}
+    here = cluster.run_parts(cluster.LocalRunner(2_500), shifted_sums, parts, shared)
+    said = Said()
+    logging.getLogger("distributed").addHandler(said)
+    try:
+        with (
+            dask.config.set({"distributed.admin.large-graph-warning-threshold": "1MiB"}),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            work = cluster.DaskRunner(two_workers.address, "the test", settings())
+            try:
+                there = cluster.run_parts(work, shifted_sums, parts, shared)
+            finally:
+                work.close()
+    finally:
+        logging.getLogger("distributed").removeHandler(said)
+    assert len(there) == 4 and [a.tobytes() for a in there] == [a.tobytes() for a in here]
+    warned = [str(warning.message) for warning in caught] + said.messages
+    assert not [message for message in warned if "large graph" in message.lower()], warned
+
+
+@pytest.mark.slow
+def test_a_lost_scheduler_ends_a_stage_with_one_line_naming_it_and_nothing_written(tmp_path: Path) -> None:
+    """A stage (run_stage, as stages/*.py run) whose scheduler is killed while its parts run."""
+    script = textwrap.dedent(
+        """
+        from pathlib import Path
+        from imdb_sentiment.distributed import cluster
+        from imdb_sentiment.pipeline.io import atomic_output
+        from imdb_sentiment.pipeline.params import ClusterParams
+        from imdb_sentiment.pipeline.stage import run_stage
+        from test_cluster import slow_part
+
+        def main():
+            params = ClusterParams(scheduler=None, partition_rows=1, retries=0, connect_timeout_s=2.0)
+            with cluster.runner(params) as work:
+                results = work.map(slow_part, [cluster.Part(f"rows {i} to {i + 1}", (i, 0.5)) for i in range(40)])
+                first = next(results)
+                print("first part done", flush=True)
+                with atomic_output("out.txt") as tmp:
+                    Path(tmp).write_text(str([first, *results]))
+
+        run_stage(main)
+        """
+    )
+    with loopback_cluster(tmp_path / "cluster", 1, env=TESTS) as doomed:
+        stage = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=tmp_path, env={**os.environ, **TESTS, **doomed.client_env()},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert stage.stdout is not None and stage.stdout.readline() == "first part done\n"
+        os.kill(doomed.process_id("scheduler"), signal.SIGKILL)
+        _, stderr = stage.communicate(timeout=120)
+    assert stage.returncode == 1, stderr
+    error = stderr.strip().splitlines()[-1]
+    assert error.startswith(f"error: lost the Dask scheduler at {doomed.address} (at rows "), stderr
+    assert "Traceback" not in stderr and "CancelledError" not in error
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cluster"]  # no out.txt, no temporary
+
+
+def worker_pids(client: Any, gone: set[int], count: int, timeout_s: float = 90) -> dict[str, int]:
+    """The worker processes' ids by worker name, once there are ``count`` and none of ``gone``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        ran = client.run(os.getpid, on_error="return")
+        names = {address: info["name"] for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+        pids = {names[address]: pid for address, pid in ran.items() if isinstance(pid, int) and address in names}
+        if len(pids) == count and not gone & set(pids.values()):
+            return pids
+        assert time.monotonic() < deadline, f"workers {pids}, waiting for {count} without {gone}"
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+def test_the_cluster_command_outlives_a_killed_worker_and_a_killed_nanny(tmp_path: Path) -> None:
+    """`python -m imdb_sentiment cluster --workers 2`: a worker process killed (its nanny starts it
+    again), then a worker's nanny killed (the command starts it again), and the cluster still has
+    two workers that run tasks; the scheduler killed ends the command with one line naming it."""
+    import operator
+
+    import psutil
+    from distributed import Client
+
+    command = subprocess.Popen(
+        [sys.executable, "-m", "imdb_sentiment", "cluster", "--workers", "2", "--folder", str(tmp_path / "c")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={key: value for key, value in os.environ.items() if key != cluster.SCHEDULER_VARIABLE},
+    )  # fmt: skip
+    try:
+        assert command.stdout is not None
+        address = command.stdout.readline().split("=", 1)[1].split()[0]
+        with Client(address, set_as_default=False, timeout=30) as client:
+            client.wait_for_workers(2, timeout=120)
+            pids = worker_pids(client, set(), 2)
+            os.kill(pids["worker-0"], signal.SIGKILL)  # the worker process, not its nanny
+            again = worker_pids(client, {pids["worker-0"]}, 2)
+            assert client.submit(operator.add, 1, 2, pure=False).result(timeout=60) == 3
+            nanny = psutil.Process(again["worker-1"]).ppid()
+            os.kill(nanny, signal.SIGKILL)  # the nanny: its worker process ends with it
+            worker_pids(client, {again["worker-1"]}, 2)
+            assert client.submit(operator.add, 2, 3, pure=False).result(timeout=60) == 5
+            assert command.poll() is None
+            started = psutil.Process(command.pid).children(recursive=True)
+            scheduler = next(child.pid for child in started if "scheduler" in child.cmdline())
+        os.kill(scheduler, signal.SIGKILL)
+        stdout, stderr = command.communicate(timeout=120)
+    finally:
+        if command.poll() is None:
+            command.send_signal(signal.SIGINT)
+            command.wait(60)
+    assert "worker-1 exited (-9): started it again" in stdout, stdout
+    assert command.returncode == 1, stderr
+    assert stderr.strip().splitlines()[-1].startswith(f"error: the Dask scheduler at {address} exited (-9)"), stderr
+    assert not [process for process in started if alive(process)], "the workers outlived the command"
+
+
+def alive(process: Any) -> bool:
+    import psutil
+
+    try:
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False

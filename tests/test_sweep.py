@@ -69,6 +69,71 @@ def test_unknown_params_and_test_metrics_are_refused() -> None:
             sweep.parse_metric(test_figure, REPO)
 
 
+def shown_state(rev: str, name: str | None, c: float, ngrams_c: float, metrics: dict[str, dict[str, float]]) -> dict:
+    """One revision as `dvc exp show --json` gives it (params.yaml and metric files, trimmed)."""
+    params = {"ensemble": {"C": c}, "ngrams": {"C": ngrams_c, "max_n": 3}, "seed": 42}
+    return {
+        "rev": rev,
+        "name": name,
+        "data": {
+            "rev": rev,
+            "params": {"params.yaml": {"data": params}, "other.yaml": {"data": {"a": 1}}},
+            "metrics": {path: {"data": values} for path, values in metrics.items()},
+        },
+        "error": None,
+        "experiments": None,
+    }
+
+
+def shown_metrics(ensemble: float, ngrams: float, accuracy: float) -> dict[str, dict[str, float]]:
+    return {
+        "metrics/ensemble.json": {"val_accuracy": ensemble, "folds": 5},
+        "metrics/ngrams.json": {"val_accuracy": ngrams, "val_loss": 0.25},
+        "metrics/evaluate.json": {"accuracy": accuracy},
+        "metrics/run.json": {"seconds": ensemble * 100},  # the stages' run record: differs in every run
+    }
+
+
+def test_the_closing_table_has_the_swept_params_and_the_metrics_that_differ() -> None:
+    """Sample `dvc exp show --json`: the workspace, the baseline (main), two of the sweep's trials,
+    another experiment; hundreds of columns there, four here."""
+    base = "9828e44b1c" + "0" * 30
+    baseline = shown_state(base, "main", 1.0, 1.0, shown_metrics(0.91, 0.9, 0.92))
+    trials = {
+        "sweep-aaaa": shown_state("a" * 40, "sweep-aaaa", 0.3, 1.0, shown_metrics(0.9215, 0.9, 0.9288)),
+        "sweep-bbbb": shown_state("b" * 40, "sweep-bbbb", 3.0, 1.0, shown_metrics(0.9125, 0.9, 0.93)),
+        "other-cccc": shown_state("c" * 40, "other-cccc", 1.0, 0.1, shown_metrics(0.5, 0.5, 0.5)),
+    }
+    baseline["experiments"] = [{"revs": [state], "name": name, "executor": None} for name, state in trials.items()]
+    shown = [{**shown_state("workspace", None, 9.0, 9.0, shown_metrics(0, 0, 0)), "experiments": None}, baseline]
+
+    rows = sweep.exp_rows(shown, ["sweep-bbbb", "sweep-aaaa", "sweep-not-pulled"], leave_out=["metrics/run.json"])
+    assert [row.name for row in rows] == ["main (9828e44)", "sweep-bbbb", "sweep-aaaa"]
+    assert rows[1].params["ensemble.C"] == 3.0 and rows[1].params["other.yaml:a"] == 1
+    assert rows[1].metrics["metrics/ensemble.json:val_accuracy"] == 0.9125
+    trial_list = sweep.make_trials("sweep", base, [("ensemble.C=0.3",), ("ensemble.C=3",)])
+    assert sweep.swept_params(trial_list) == ["ensemble.C"]
+    assert sweep.format_table(rows, sweep.swept_params(trial_list)).splitlines() == [
+        "Experiment      ensemble.C  val_accuracy  accuracy",
+        "--------------  ----------  ------------  --------",
+        "main (9828e44)         1.0          0.91      0.92",
+        "sweep-bbbb             3.0        0.9125      0.93",
+        "sweep-aaaa             0.3        0.9215    0.9288",
+    ]  # the ngrams metrics, the folds and the params no trial set are the same in every row
+
+    other = sweep.exp_rows(shown, ["other-cccc"], leave_out=["metrics/run.json"])
+    assert "metrics/run.json:seconds" in sweep.exp_rows(shown, ["other-cccc"])[1].metrics
+    assert sweep.format_table(other, ["ngrams.C", "other.yaml:a", "new"]).splitlines() == [
+        "Experiment      ngrams.C  other.yaml:a  new  ensemble:val_accuracy  ngrams:val_accuracy  accuracy",
+        "--------------  --------  ------------  ---  ---------------------  -------------------  --------",
+        "main (9828e44)       1.0             1    -                   0.91                  0.9      0.92",
+        "other-cccc           0.1             1    -                    0.5                  0.5       0.5",
+    ]  # val_accuracy of two files: each with its file's name
+    assert sweep.swept_params(
+        [sweep.Trial("t", ("ngrams.C=0.1", "other.yaml:a=2", "+new=1")), sweep.Trial("u", ("ngrams.C=1",))]
+    ) == ["ngrams.C", "other.yaml:a", "new"]
+
+
 # --- the sweep on a real cluster ---------------------------------------------------------------------
 
 

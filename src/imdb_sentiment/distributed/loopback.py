@@ -4,6 +4,10 @@ processes, each worker in a folder of its own, stopped by their process ids.
 For trying the cluster settings on one machine (``python -m imdb_sentiment cluster``), for the
 tests and for ``bench/scale.py``'s cluster column. A real cluster is the same two commands on
 other machines (docs: cluster).
+
+Each ``dask worker`` is a nanny and its worker process: the nanny starts a killed worker process
+again, and ``python -m imdb_sentiment cluster`` starts a nanny that exited again, so one lost
+worker never ends the cluster. Only the scheduler's end does.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from imdb_sentiment.pipeline.io import PipelineError
+
 log = logging.getLogger(__name__)
 # Safety nets, so that nothing outlives the run that started it: the scheduler ends after this
 # long without a client, a worker soon after its scheduler is gone.
 IDLE_TIMEOUT_S = 3600
 DEATH_TIMEOUT_S = 60
+RESTART_DELAY_S = 5.0  # a worker that keeps exiting is started again at most this often
 
 
 def free_port() -> int:
@@ -69,6 +76,7 @@ class LoopbackCluster:
     env: Mapping[str, str] = field(default_factory=dict)  # extra environment of every process
     address: str = ""
     _processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)  # when each process was started (monotonic)
 
     def _env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
@@ -82,6 +90,7 @@ class LoopbackCluster:
         self._processes[name] = subprocess.Popen(
             [dask_command(), *arguments], stdout=log_file, stderr=subprocess.STDOUT, env=self._env(), cwd=self.folder
         )
+        self._started[name] = time.monotonic()
         log_file.close()
 
     def start(self, timeout_s: float = 120) -> str:
@@ -111,10 +120,30 @@ class LoopbackCluster:
             name,
             [
                 *("worker", self.address, "--name", name, "--nthreads", str(self.threads), "--nworkers", "1"),
-                *("--local-directory", str(local), "--memory-limit", self.memory_limit, "--no-dashboard"),
+                *("--nanny", "--local-directory", str(local), "--memory-limit", self.memory_limit, "--no-dashboard"),
                 *("--host", "127.0.0.1", "--death-timeout", str(DEATH_TIMEOUT_S), *security),
             ],
         )
+
+    def process_id(self, name: str) -> int:
+        """The process id of ``scheduler`` or ``worker-N`` (a worker's: its nanny's)."""
+        return self._processes[name].pid
+
+    def exit_status(self, name: str) -> int | None:
+        """None while the process runs."""
+        return self._processes[name].poll()
+
+    def restart_exited_workers(self) -> list[tuple[str, int]]:
+        """Start again each worker whose nanny process exited (killed, or given up on a scheduler it
+        lost); a worker process its nanny restarts is not seen here. Each restarted worker and the
+        status it exited with."""
+        restarted = []
+        for name in [name for name in self._processes if name.startswith("worker-")]:
+            status = self.exit_status(name)
+            if status is not None and time.monotonic() - self._started[name] >= RESTART_DELAY_S:
+                self.add_worker(int(name.removeprefix("worker-")))
+                restarted.append((name, status))
+        return restarted
 
     def client_env(self) -> dict[str, str]:
         """What a stage's environment needs to send its work here."""
@@ -176,11 +205,19 @@ def loopback_cluster(folder: Path, workers: int = 2, **settings: object) -> Iter
 
 
 def serve_until_interrupted(folder: Path, workers: int) -> None:
-    """``python -m imdb_sentiment cluster``: start, print the address to export, stop on Ctrl-C."""
+    """``python -m imdb_sentiment cluster``: start, print the address to export, start again a
+    worker that exits, stop on Ctrl-C. The scheduler's end (killed, or idle for IDLE_TIMEOUT_S) is
+    the cluster's: an error naming it, the workers stopped."""
     with loopback_cluster(folder, workers) as cluster:
         print(f"export DASK_SCHEDULER_ADDRESS={cluster.address}  # workers: {workers}, logs: {folder}", flush=True)
         try:
-            while all(process.poll() is None for process in cluster._processes.values()):
+            while (status := cluster.exit_status("scheduler")) is None:
+                for name, exited in cluster.restart_exited_workers():
+                    print(f"{name} exited ({exited}): started it again (log: {folder / name}.log)", flush=True)
                 time.sleep(1)
         except KeyboardInterrupt:
-            pass
+            return
+    raise PipelineError(
+        f"the Dask scheduler at {cluster.address} exited ({status}); the workers are stopped "
+        f"(log: {folder / 'scheduler.log'})"
+    )

@@ -10,8 +10,9 @@ worker, a trial:
 3. pushes the experiment (``dvc exp push --run-cache origin NAME``): its git ref to the origin,
    its outputs and run cache to the DVC remote.
 
-The client then pulls the finished experiments, prints ``dvc exp show --md``'s rows of the sweep
-and names the best by a validation metric. A trial's name is the sweep's prefix and a digest of
+The client then pulls the finished experiments, prints a table of the sweep's rows (the swept
+params and the metrics that differ between them, from ``dvc exp show --json``) and names the best
+by a validation metric. A trial's name is the sweep's prefix and a digest of
 the commit and its overrides: a trial already on the origin is not run again, so rerunning an
 interrupted sweep resumes it, and sweeps from other commits never share a name.
 
@@ -34,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,9 +198,7 @@ def parse_metric(text: str, repo: Path) -> Metric:
 
 def stage_outputs(dvc_yaml: Path, stage: str) -> set[str]:
     """The paths a stage writes (outs, metrics, plots), as dvc.yaml names them."""
-    from imdb_sentiment.dependencies import pipeline_stages
-
-    definition = pipeline_stages(dvc_yaml).get(stage, {})
+    definition = (yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")).get("stages") or {}).get(stage, {})
     paths = set()
     for section in ("outs", "metrics", "plots"):
         for entry in definition.get(section, []):
@@ -464,17 +463,137 @@ def pull(sweep: Sweep) -> None:
         raise PipelineError(f"dvc exp pull origin {' '.join(names)}: {done.stderr.strip()[-1000:]}")
 
 
+@dataclass(frozen=True)
+class Row:
+    """One experiment of the closing table: its params (``ensemble.C``, ``other.yaml:a``) and
+    metrics (``metrics/ensemble.json:val_accuracy``), flat."""
+
+    name: str
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+def flat_files(
+    files: Mapping[str, Any] | None, default: str | None = None, leave_out: Collection[str] = ()
+) -> dict[str, Any]:
+    """``dvc exp show --json``'s ``{path: {"data": {...}}}`` as ``{"path:a.b": value}``; the
+    ``default`` file's keys without their path (``-S``'s spelling of params.yaml)."""
+    flat: dict[str, Any] = {}
+    for path, content in (files or {}).items():
+        if path in leave_out:
+            continue
+        data = (content or {}).get("data") or {}
+        for key, value in flat_trial(data).items():
+            flat[key if path == default else f"{path}:{key}"] = value
+    return flat
+
+
+def shown_row(state: Mapping[str, Any], name: str, leave_out: Collection[str]) -> Row:
+    data = state.get("data") or {}
+    return Row(name, flat_files(data.get("params"), "params.yaml"), flat_files(data.get("metrics"), None, leave_out))
+
+
+def exp_rows(shown: Sequence[Mapping[str, Any]], names: Sequence[str], leave_out: Collection[str] = ()) -> list[Row]:
+    """The baseline and the named experiments of ``dvc exp show --json``, in ``names``' order,
+    without the metric files ``leave_out``."""
+    rows: list[Row] = []
+    found: dict[str, Mapping[str, Any]] = {}
+    for state in shown:
+        if state.get("rev") == "workspace":
+            continue
+        experiments = state.get("experiments") or []
+        if not rows:
+            label = state.get("name") or ""
+            rows.append(shown_row(state, f"{label} ({state['rev'][:7]})" if label else state["rev"][:7], leave_out))
+        for experiment in experiments:
+            for revision in experiment.get("revs") or []:
+                found.setdefault(revision.get("name") or experiment.get("name"), revision)
+    return rows + [shown_row(found[name], name, leave_out) for name in names if name in found]
+
+
+def swept_params(trials: Sequence[Trial]) -> list[str]:
+    """The params the trials set, in their order, as ``-S`` spells them."""
+    keys = (override.split("=", 1)[0].lstrip("+~") for trial in trials for override in trial.overrides)
+    return list(dict.fromkeys(keys))
+
+
+def differing(rows: Sequence[Row]) -> list[str]:
+    """The metrics whose values are not the same in every row (absent counts as a value)."""
+    keys = list(dict.fromkeys(key for row in rows for key in row.metrics))
+    return [key for key in keys if len({repr(row.metrics.get(key, _MISSING)) for row in rows}) > 1]
+
+
+def metric_headers(keys: Sequence[str]) -> list[str]:
+    """Each ``path:key`` as its key alone where that is unique, else with its file's stem, else whole."""
+
+    def unique(names: list[str]) -> bool:
+        return len(set(names)) == len(names)
+
+    bare = [key.rpartition(":")[2] for key in keys]
+    stems = [f"{Path(key.rpartition(':')[0]).stem}:{name}" for key, name in zip(keys, bare, strict=True)]
+    return [
+        name if bare.count(name) == 1 else stem if unique(stems) else key
+        for key, name, stem in zip(keys, bare, stems, strict=True)
+    ]
+
+
+def cell(value: Any, metric: bool) -> str:
+    """A param as ``-S`` would set it (1.0 stays 1.0); a metric to 5 significant digits, as
+    ``dvc exp show`` rounds it."""
+    if value is _MISSING:
+        return "-"
+    if metric and isinstance(value, float):
+        return f"{value:.5g}"
+    return hydra_value(value)
+
+
+def format_table(rows: Sequence[Row], params: Sequence[str]) -> str:
+    """The rows' names, the swept ``params`` and the metrics that differ between them, as aligned
+    columns (numbers right-aligned): a table a terminal shows whatever the number of metrics."""
+    metrics = differing(rows)
+    headers = ["Experiment", *params, *metric_headers(metrics)]
+    values = [
+        [
+            row.name,
+            *(row.params.get(key, _MISSING) for key in params),
+            *(row.metrics.get(key, _MISSING) for key in metrics),
+        ]
+        for row in rows
+    ]
+    first_metric = 1 + len(params)
+    cells = [
+        [cell(value, index >= first_metric) if index else value for index, value in enumerate(row)] for row in values
+    ]
+    widths = [max(len(text) for text in column) for column in zip(headers, *cells, strict=True)]
+    numbers = [
+        index > 0 and all(isinstance(row[index], int | float) for row in values if row[index] is not _MISSING)
+        for index in range(len(headers))
+    ]
+
+    def line(texts: Sequence[str]) -> str:
+        return "  ".join(
+            text.rjust(width) if number else text.ljust(width)
+            for text, width, number in zip(texts, widths, numbers, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * width for width in widths]), *(line(row) for row in cells)])
+
+
 def table(sweep: Sweep) -> str:
-    """``dvc exp show --md``'s header, baseline and the sweep's rows."""
+    """The baseline's and the sweep's rows of ``dvc exp show --json``: the swept params and the
+    metrics that differ (``dvc exp show``'s own table has a column for every param and metric).
+    The stages' run record is left out: its seconds differ in every run and say nothing of a trial."""
+    from imdb_sentiment.pipeline.stage import RUN_RECORD
+
     done = subprocess.run(
-        [dvc_command(), "exp", "show", "--md", "--no-pager"],
-        cwd=sweep.baseline.repo, capture_output=True, text=True, check=True,
+        [dvc_command(), "exp", "show", "--json"],
+        cwd=sweep.baseline.repo, capture_output=True, text=True,
     )  # fmt: skip
-    lines = done.stdout.strip().splitlines()
-    names = re.compile(r"\b(" + "|".join(map(re.escape, sweep.finished)) + r")\b")
-    # the header, the workspace and baseline rows, and of the experiments (tree rows) the sweep's
-    kept = [line for line in lines if "──" not in line or names.search(line)]
-    return "\n".join(kept)
+    if done.returncode != 0:
+        raise PipelineError(f"dvc exp show --json: {done.stderr.strip()[-1000:]}")
+    rows = exp_rows(json.loads(done.stdout), sweep.finished, leave_out=[RUN_RECORD])
+    note = f"\n(metrics equal in every row, and {RUN_RECORD}, are left out: `dvc exp show` has them all)"
+    return format_table(rows, swept_params(sweep.trials)) + note
 
 
 def local_metric(repo: Path, ref: str, metric: Metric) -> float | None:
