@@ -10,7 +10,8 @@ install, i.e. the `cpu` and `dev` groups) are resolved with
 which succeeds only if every locked package that the pair needs has a wheel for it, at the
 locked version, on the registry. Packages that the lock knows only as source are allowed to
 build (they are listed: pure Python). The versions resolved must be the locked ones. The `gpu`
-extra is checked the same way on Linux x86-64. It needs the registry, so it is not a test.
+extra is checked the same way on Linux x86-64, the `korean` extra on every platform. It needs the
+registry, so it is not a test.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ PYTHONS = ("3.11", "3.12", "3.13")
 VARIANTS = {
     "default": ([], tuple(PLATFORMS)),
     "gpu": (["--extra", "gpu", "--no-group", "cpu"], ("linux-x86_64",)),
+    "korean": (["--extra", "korean"], tuple(PLATFORMS)),
 }
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)")
 

@@ -5,11 +5,12 @@ here, or on Dask workers) and merged in order (imdb_sentiment.text.vocab.Streami
 holds the packed ids, not the tokens, and the outputs are the same bytes however the rows were cut."""
 
 import argparse
+import functools
 import logging
 
 from imdb_sentiment.distributed import cluster
 from imdb_sentiment.pipeline.io import PipelineError, save_npz, write_json
-from imdb_sentiment.pipeline.params import ClusterParams, VocabParams, load_params
+from imdb_sentiment.pipeline.params import ClusterParams, TextParams, VocabParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
 from imdb_sentiment.sources.reviews import TEST, TRAIN, iter_reviews
 from imdb_sentiment.text.encoding import ENCODED_SPLITS, encode_part
@@ -27,13 +28,14 @@ def main() -> None:
     parser.add_argument("--train", required=True, help="encoded train reviews (.npz)")
     parser.add_argument("--test", required=True, help="encoded test reviews (.npz)")
     args = parser.parse_args()
-    p, where = load_params(VocabParams), load_params(ClusterParams)
+    p, text, where = load_params(VocabParams), load_params(TextParams), load_params(ClusterParams)
 
     encoder = StreamingEncoder()
     parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {split: [] for split in ENCODED_SPLITS}
     with cluster.runner(where) as work:
         batches = iter_reviews(args.reviews, ["split", "label", "text"], batch_rows=work.partition_rows)
-        for encoded in cluster.run_parts(work, encode_part, cluster.batch_parts(batches)):
+        encode = functools.partial(encode_part, tokenizer=text.tokenizer)
+        for encoded in cluster.run_parts(work, encode, cluster.batch_parts(batches)):
             provisional = encoder.merge(encoded.words, encoded.train_counts)
             for split, (flat, lengths, labels) in encoded.splits.items():
                 parts[split].append((provisional[flat], lengths, labels))

@@ -18,7 +18,7 @@ from imdb_sentiment.members.scores import MemberScores, validation_rows
 from imdb_sentiment.pipeline.environment import software_record
 from imdb_sentiment.pipeline.io import load_npy, load_npz, read_json, save_npy, write_json
 from imdb_sentiment.pipeline.model_names import KERAS_MODELS
-from imdb_sentiment.pipeline.params import PadParams, TrainParams, load_params
+from imdb_sentiment.pipeline.params import PadParams, TextParams, TrainParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
 from imdb_sentiment.text.preprocessing import Preprocessing
 
@@ -62,7 +62,8 @@ def main() -> str:
         matrix = load_npy(args.embedding)
         result = train(p, matrix, train_set["x"], train_set["y"], val_set["x"], val_set["y"], callbacks=callbacks)
 
-    preprocessing = Preprocessing(read_json(args.vocab), int(train_set["x"].shape[1]), pad.padding, pad.truncating)
+    maxlen, tokenizer = int(train_set["x"].shape[1]), load_params(TextParams).tokenizer
+    preprocessing = Preprocessing(read_json(args.vocab), maxlen, pad.padding, pad.truncating, tokenizer)
     save_model(result.model, args.model, preprocessing.as_dict())
     MemberScores(val_rows, val_set["y"], result.val_probabilities).save(args.val_scores)
     if args.trained_embedding:

@@ -8,10 +8,10 @@ import argparse
 import logging
 import time
 
-from imdb_sentiment.pipeline.params import Word2VecParams, load_params
+from imdb_sentiment.pipeline.params import TextParams, Word2VecParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
 from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
-from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.tokenize import tokenizer_named
 from imdb_sentiment.vectors.embeddings import save_word_vectors
 from imdb_sentiment.vectors.word_vectors import train_word_vectors
 
@@ -26,7 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params(Word2VecParams)
 
-    reviews = TokenizedReviews(args.reviews, CORPUS_SPLITS, tokenize)
+    reviews = TokenizedReviews(args.reviews, CORPUS_SPLITS, tokenizer_named(load_params(TextParams).tokenizer).tokens)
     log.info("%s on %d reviews (%s)", p.algorithm, len(reviews), ", ".join(CORPUS_SPLITS))
     started = time.perf_counter()
     vectors = train_word_vectors(reviews, p)

@@ -13,8 +13,7 @@ from fixture_repo import cli
 
 from imdb_sentiment.ensemble.stacker import log_odds
 from imdb_sentiment.scoring.explain.attribution import Attribution, combine, spread, top_terms
-from imdb_sentiment.scoring.explain.tokens import token_spans
-from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.tokenize import EnglishWords, tokenize
 
 POSITIVE_REVIEW = "The plot was great and the acting wonderful, a brilliant film I love."
 NEGATIVE_REVIEW = "An awful, boring script and the worst acting: a waste of time, dull and bad."
@@ -32,7 +31,7 @@ NEGATIVE_REVIEW = "An awful, boring script and the worst acting: a waste of time
     ],
 )
 def test_token_spans_are_tokenize_tokens_with_their_place_in_the_text(text: str) -> None:
-    spans = token_spans(text)
+    spans = EnglishWords().spans(text)
     assert [span.token for span in spans] == tokenize(text)
     for span in spans:
         if span.start is not None:

@@ -64,6 +64,15 @@ class DataParams(_Group):
     table: TableParams
 
 
+# text.tokenizer's names; imdb_sentiment.text.tokenize.TOKENIZERS defines each (a test checks they agree).
+TokenizerName = Literal["english", "korean", "char_ngrams"]
+
+
+class TextParams(_Group):
+    group: ClassVar[str] = "text"
+    tokenizer: TokenizerName
+
+
 class VocabParams(_Group):
     group: ClassVar[str] = "vocab"
     num_words: Annotated[int, Field(ge=5)]

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from imdb_sentiment.sources.reviews import TEST, TRAIN, split_mask
-from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.tokenize import tokenizer_named
 
 ENCODED_SPLITS = (TRAIN, TEST)
 
@@ -22,14 +22,15 @@ class EncodedPart:
     splits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # split -> (flat ids, lengths, labels)
 
 
-def encode_part(batch: pa.RecordBatch) -> EncodedPart:
-    """Tokenize the train and test rows of a batch (columns split, label, text), numbering words in
-    the order they are first seen; unlabeled rows are left out."""
+def encode_part(batch: pa.RecordBatch, tokenizer: str = "english") -> EncodedPart:
+    """Tokenize the train and test rows of a batch (columns split, label, text) with the tokenizer
+    named ``tokenizer``, numbering words in the order they are first seen; unlabeled rows are left out."""
+    tokens_of = tokenizer_named(tokenizer).tokens
     tokens: list[str] = []
     lengths, labels = {}, {}
     for split in ENCODED_SPLITS:
         rows = batch.filter(split_mask(batch, [split]))
-        split_tokens = [tokenize(text) for text in rows.column("text").to_pylist()]
+        split_tokens = [tokens_of(text) for text in rows.column("text").to_pylist()]
         lengths[split] = np.fromiter(map(len, split_tokens), dtype=np.int64, count=len(split_tokens))
         labels[split] = rows.column("label").to_numpy(zero_copy_only=False).astype(np.int8)
         tokens.extend(itertools.chain.from_iterable(split_tokens))

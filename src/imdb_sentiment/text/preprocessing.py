@@ -13,22 +13,27 @@ from typing import Any
 import numpy as np
 
 from imdb_sentiment.text.sequences import Side, pack, pad_sequences, unpack
-from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.tokenize import Tokenizer, tokenizer_named
 from imdb_sentiment.text.vocab import encode
 
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """The vocabulary, and the length and padding the Keras members were trained with."""
+    """The tokenizer and vocabulary, and the length and padding the Keras members were trained with."""
 
     vocab: dict[str, int]
     maxlen: int
     padding: Side
     truncating: Side
+    tokenizer_name: str = "english"  # text.tokenizer; a model file from before it names none: English
+
+    def tokenizer(self) -> Tokenizer:
+        return tokenizer_named(self.tokenizer_name)
 
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Tokenized and reindexed, packed as flat ids + offsets."""
-        return pack([encode(tokenize(text), self.vocab) for text in texts])
+        tokens = self.tokenizer().tokens
+        return pack([encode(tokens(text), self.vocab) for text in texts])
 
     def pad_sequences(self, sequences: Sequence[np.ndarray]) -> np.ndarray:
         """Id sequences padded and truncated as the Keras members' inputs were."""
@@ -39,8 +44,15 @@ class Preprocessing:
         return self.pad_sequences(unpack(ids, offsets))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"vocab": self.vocab, "maxlen": self.maxlen, "padding": self.padding, "truncating": self.truncating}
+        return {
+            "vocab": self.vocab,
+            "maxlen": self.maxlen,
+            "padding": self.padding,
+            "truncating": self.truncating,
+            "tokenizer": self.tokenizer_name,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Preprocessing:
-        return cls(dict(data["vocab"]), int(data["maxlen"]), data["padding"], data["truncating"])
+        tokenizer = str(data.get("tokenizer", "english"))
+        return cls(dict(data["vocab"]), int(data["maxlen"]), data["padding"], data["truncating"], tokenizer)

@@ -11,8 +11,6 @@ import numpy as np
 from imdb_sentiment.scoring.classifier import Classifier
 from imdb_sentiment.scoring.explain.attribution import Attribution, combine, top_terms
 from imdb_sentiment.scoring.explain.methods import member_explainer
-from imdb_sentiment.scoring.explain.tokens import token_spans
-from imdb_sentiment.text.tokenize import tokenize
 from imdb_sentiment.text.vocab import BOS, encode, words_by_index
 
 
@@ -68,7 +66,7 @@ class Explainer:
         return f"ensemble: each member's contributions x its stacker weight ({parts})"
 
     def attribute(self, text: str) -> Attribution:
-        ids = np.asarray(encode(tokenize(text), self.preprocessing.vocab), dtype=np.int32)
+        ids = np.asarray(encode(self.preprocessing.tokenizer().tokens(text), self.preprocessing.vocab), dtype=np.int32)
         parts = {
             name: explainer.attribute(ids, self.preprocessing, self.words) for name, explainer in self.members.items()
         }
@@ -85,7 +83,7 @@ class Explainer:
         out = []
         for text, probability in zip(texts, probabilities, strict=True):
             attribution = self.attribute(text)
-            spans = token_spans(text)
+            spans = self.preprocessing.tokenizer().spans(text)
             out.append(
                 Explanation(
                     probability=float(probability),
