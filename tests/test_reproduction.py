@@ -59,6 +59,11 @@ def test_a_reproduction_is_checked_against_the_committed_run(tmp_path: Path, mon
     (tmp_path / "metrics/evaluate.json").write_text(json.dumps(results))
     (tmp_path / "metrics/run.json").write_text(json.dumps({"stages": {"train": {"seconds": 80.0}}}))
     lock = {"stages": {"train": {"outs": [{"path": "data/model.keras", "md5": "a"}]}}}
+    stages = {
+        "evaluate": {"cmd": "python stages/evaluate.py", "metrics": [{"metrics/evaluate.json": {"cache": False}}]}
+    }
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": stages, "metrics": ["metrics/run.json"]}))
+    (tmp_path / "metrics/bench.json").write_text(json.dumps({"cold_repro_s": 165.9}))  # a benchmark's, not a result
     (tmp_path / "dvc.lock").write_text(yaml.safe_dump(lock))
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "-A")
@@ -67,6 +72,7 @@ def test_a_reproduction_is_checked_against_the_committed_run(tmp_path: Path, mon
     # Another machine: other seconds, other bytes of the model, the same figures within 1e-5
     (tmp_path / "metrics/run.json").write_text(json.dumps({"stages": {"train": {"seconds": 95.0}}}))
     (tmp_path / "metrics/evaluate.json").write_text(json.dumps({"accuracy": 0.900001, "loss": 0.25}))
+    (tmp_path / "metrics/bench.json").write_text(json.dumps({"cold_repro_s": 170.2}))
     lock["stages"]["train"]["outs"][0]["md5"] = "b"
     (tmp_path / "dvc.lock").write_text(yaml.safe_dump(lock))
     check = check_reproduction(tmp_path)

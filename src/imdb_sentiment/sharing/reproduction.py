@@ -1,7 +1,7 @@
 """Does a reproduction match the committed run? ``python -m imdb_sentiment check-reproduction``.
 
-After ``dvc repro`` on another machine, the result files (``metrics/*.json`` but the run record)
-are compared with the committed ones number by number, and ``dvc.lock`` with the committed lock
+After ``dvc repro`` on another machine, the result files (the JSON metrics ``dvc.yaml``'s stages
+declare) are compared with the committed ones number by number, and ``dvc.lock`` with the committed lock
 output by output. Bytes are the same on this project's reference host class; on another CPU the
 Keras member's training sums in another order, so its weights, and the files made from them,
 differ in the last bits (docs: Install & reproducibility). Hence two tolerances, stated once:
@@ -99,17 +99,16 @@ def committed_text(repo: Path, rev: str, path: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def committed_result_files(repo: Path, rev: str) -> list[str]:
-    done = subprocess.run(
-        ["git", "ls-tree", "-r", "--name-only", rev, "--", "metrics"], cwd=repo, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise PipelineError(f"no git revision {rev!r} in {repo}: {done.stderr.strip()}")
-    return [
-        path
-        for path in done.stdout.split()
-        if path.endswith(".json") and path != RUN_RECORD and path.count("/") == 1  # the stages' results
-    ]
+def result_files(dvc_yaml: Path) -> list[str]:
+    """The JSON metrics the pipeline's stages declare: its results (benchmark records and the run
+    record are not the stages' and are left out)."""
+    stages = (yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}).get("stages") or {}
+    paths = {
+        entry if isinstance(entry, str) else next(iter(entry))
+        for stage in stages.values()
+        for entry in stage.get("metrics", [])
+    }
+    return sorted(path for path in paths if path.endswith(".json") and path != RUN_RECORD)
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,9 @@ class ReproductionCheck:
 
 def check_reproduction(repo: Path, rev: str = "HEAD", tolerance: float = FIGURE_TOLERANCE) -> ReproductionCheck:
     figures: list[FigureDifference] = []
-    for path in committed_result_files(repo, rev):
+    if committed_text(repo, rev, "dvc.yaml") is None:
+        raise PipelineError(f"no dvc.yaml at git revision {rev!r} in {repo}")
+    for path in result_files(repo / "dvc.yaml"):
         local = repo / path
         if not local.is_file():
             raise PipelineError(f"{local} does not exist: run `dvc repro` first")
