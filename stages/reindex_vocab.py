@@ -5,7 +5,6 @@ here, or on Dask workers) and merged in order (imdb_sentiment.text.vocab.Streami
 holds the packed ids, not the tokens, and the outputs are the same bytes however the rows were cut."""
 
 import argparse
-import functools
 import logging
 
 from imdb_sentiment.distributed import cluster
@@ -34,8 +33,8 @@ def main() -> None:
     parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {split: [] for split in ENCODED_SPLITS}
     with cluster.runner(where) as work:
         batches = iter_reviews(args.reviews, ["split", "label", "text"], batch_rows=work.partition_rows)
-        encode = functools.partial(encode_part, tokenizer=text.tokenizer)
-        for encoded in cluster.run_parts(work, encode, cluster.batch_parts(batches)):
+        tokenizer = {"tokenizer": text.tokenizer}  # sent to each worker once, beside the parts
+        for encoded in cluster.run_parts(work, encode_part, cluster.batch_parts(batches), tokenizer):
             provisional = encoder.merge(encoded.words, encoded.train_counts)
             for split, (flat, lengths, labels) in encoded.splits.items():
                 parts[split].append((provisional[flat], lengths, labels))
