@@ -66,7 +66,10 @@ class Explainer:
         return f"ensemble: each member's contributions x its stacker weight ({parts})"
 
     def attribute(self, text: str) -> Attribution:
-        ids = np.asarray(encode(self.preprocessing.tokenizer().tokens(text), self.preprocessing.vocab), dtype=np.int32)
+        return self._attribute_tokens(self.preprocessing.tokenizer().tokens(text))
+
+    def _attribute_tokens(self, tokens: list[str]) -> Attribution:
+        ids = np.asarray(encode(tokens, self.preprocessing.vocab), dtype=np.int32)
         parts = {
             name: explainer.attribute(ids, self.preprocessing, self.words) for name, explainer in self.members.items()
         }
@@ -82,8 +85,8 @@ class Explainer:
         probabilities = self.classifier.predict(list(texts)) if texts else np.zeros(0)
         out = []
         for text, probability in zip(texts, probabilities, strict=True):
-            attribution = self.attribute(text)
-            spans = self.preprocessing.tokenizer().spans(text)
+            spans = self.preprocessing.tokenizer().spans(text)  # tokenized once: the spans hold the tokens
+            attribution = self._attribute_tokens([span.token for span in spans])
             out.append(
                 Explanation(
                     probability=float(probability),
