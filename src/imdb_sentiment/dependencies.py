@@ -134,14 +134,26 @@ def covering_paths(used: set[Path], package: Path) -> list[Path]:
     return paths
 
 
-def stage_code_deps(cmd: str, root: Path) -> list[str]:
-    """A stage's code deps as dvc.yaml lists them: its script, then the package code it reaches."""
+def stage_script(cmd: str) -> str:
     match = SCRIPT.search(cmd)
     if match is None:
         raise ValueError(f"no `python stages/<script>.py` in the command {cmd!r}")
-    used = code_closure(root / match.group(1), root / "src")
+    return match.group(1)
+
+
+def stage_code(cmd: str, root: Path) -> tuple[set[str], list[str]]:
+    """A stage's script and the package files it reaches, and its code deps as dvc.yaml lists
+    them: the script, then the fewest paths that cover those files."""
+    script = stage_script(cmd)
+    used = code_closure(root / script, root / "src")
     covered = covering_paths(used, root / "src" / PACKAGE)
-    return [match.group(1), *(path.relative_to(root).as_posix() for path in covered)]
+    relative = {path.relative_to(root).as_posix() for path in used}
+    return {script, *relative}, [script, *(path.relative_to(root).as_posix() for path in covered)]
+
+
+def stage_code_deps(cmd: str, root: Path) -> list[str]:
+    """A stage's code deps as dvc.yaml lists them: its script, then the package code it reaches."""
+    return stage_code(cmd, root)[1]
 
 
 def is_code(dep: str) -> bool:
@@ -168,13 +180,9 @@ def differences(stages: Mapping[str, Mapping[str, Any]], root: Path) -> dict[str
     """For each stage whose code deps differ from the paths that cover its closure exactly."""
     out = {}
     for name, stage in stages.items():
-        expected, listed = stage_code_deps(stage["cmd"], root), listed_code_deps(stage)
+        (used, expected), listed = stage_code(stage["cmd"], root), listed_code_deps(stage)
         if sorted(expected) == sorted(listed):
             continue
-        match = SCRIPT.search(stage["cmd"])
-        used = {match.group(1)} if match else set()
-        if match:
-            used |= {p.relative_to(root).as_posix() for p in code_closure(root / match.group(1), root / "src")}
         out[name] = Difference(uncovered(used, listed), sorted(set(listed) - set(expected)), expected)
     return out
 
