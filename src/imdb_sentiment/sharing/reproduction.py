@@ -123,8 +123,9 @@ class ReproductionCheck:
 
 def check_reproduction(repo: Path, rev: str = "HEAD", tolerance: float = FIGURE_TOLERANCE) -> ReproductionCheck:
     figures: list[FigureDifference] = []
-    if committed_text(repo, rev, "dvc.yaml") is None:
-        raise PipelineError(f"no dvc.yaml at git revision {rev!r} in {repo}")
+    verify = ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]
+    if subprocess.run(verify, cwd=repo, capture_output=True, check=False).returncode != 0:
+        raise PipelineError(f"no git revision {rev!r} in {repo}")
     for path in result_files(repo / "dvc.yaml"):
         local = repo / path
         if not local.is_file():
