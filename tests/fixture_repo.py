@@ -94,6 +94,12 @@ def params_changed(repo: Path, changes: dict[str, Any]) -> Iterator[None]:
     assert "up to date" in run(repo, "dvc", "status")
 
 
+def commit_all(repo: Path, message: str) -> None:
+    """Commit everything in ``repo`` as the tests' author."""
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
+
+
 def make_repo(root: Path, archive: Path) -> Path:
     repo = root / "repo"
     repo.mkdir()
@@ -108,8 +114,7 @@ def make_repo(root: Path, archive: Path) -> Path:
     set_params(repo / "params.yaml", TINY_PARAMS)
     run(repo, "git", "init", "-q")
     run(repo, "dvc", "init", "-q")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture pipeline")
+    commit_all(repo, "fixture pipeline")
     return repo
 
 

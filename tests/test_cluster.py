@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from fixture_cluster import LoopbackCluster, loopback_cluster, throwaway_tls
-from fixture_repo import make_repo, repo_env, run, set_params, sigint_as_in_a_terminal
+from fixture_repo import commit_all, make_repo, repo_env, run, set_params, sigint_as_in_a_terminal
 from fixture_tables import TABLE_PARAMS, review_frame, write_csv, write_parquet
 from remote_servers import S3_KEY
 from vocab_reference import build_vocab
@@ -195,8 +195,7 @@ def test_a_csv_corpus_gives_the_same_bytes_here_and_on_two_workers(
     run(repo, "dvc", "repro", "train_ngrams", "train_ending")
     outputs = tuple(path for path in OUTPUTS if not path.startswith("metrics/evaluate"))
     reference = digests(repo, outputs)
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "csv corpus")
+    commit_all(repo, "csv corpus")
     rerun(repo, STAGES[:3], two_workers.client_env(), partition_rows=60)
     assert digests(repo, outputs) == reference
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixture_repo import OWN_DATA, cli, make_repo, repro, run, set_params
+from fixture_repo import OWN_DATA, cli, commit_all, make_repo, repro, run, set_params
 
 from imdb_sentiment.pipeline.io import read_json
 
@@ -34,8 +34,7 @@ def korean_repo(tmp_path_factory: pytest.TempPathFactory, fixture_archive: Path)
     shutil.copy(FIXTURE, repo / OWN_DATA / FIXTURE.name)
     set_params(repo / "params.yaml", KOREAN_PARAMS)
     ran = repro(repo)
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "korean reviews")
+    commit_all(repo, "korean reviews")
     yield repo, ran
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fixture_repo import OWN_DATA, cli, make_repo, repo_env, repro, run, set_params
+from fixture_repo import OWN_DATA, cli, commit_all, make_repo, repo_env, repro, run, set_params
 from fixture_tables import TABLE_PARAMS, review_frame, write_csv, write_parquet
 
 from imdb_sentiment.pipeline.io import read_json
@@ -32,8 +32,7 @@ def own_repo(tmp_path_factory: pytest.TempPathFactory, fixture_archive: Path) ->
     run(repo, "dvc", "add", str(OWN_DATA / "reviews.parquet"))
     set_params(repo / "params.yaml", {**TABLE_PARAMS, "data.table.path": str(OWN_DATA / "reviews.parquet")})
     ran = repro(repo)
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "own data")
+    commit_all(repo, "own data")
     yield repo, ran
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import yaml
 from archive_server import ArchiveServer
-from fixture_repo import cli, make_repo, params_changed, repo_env, repro, run, stages_run
+from fixture_repo import cli, commit_all, make_repo, params_changed, repo_env, repro, run, stages_run
 from gensim.models import KeyedVectors
 
 from imdb_sentiment.pipeline.io import read_json
@@ -452,8 +452,7 @@ def committed(pipeline: tuple[Path, set[str]], tmp_path_factory: pytest.TempPath
     repo, _ = pipeline
     remote = tmp_path_factory.mktemp("remote")
     run(repo, "dvc", "remote", "add", "-d", "storage", str(remote))
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture run")
+    commit_all(repo, "fixture run")
     run(repo, "dvc", "push")
     return repo
 
