@@ -8,10 +8,10 @@ import argparse
 import logging
 import time
 
-from imdb_sentiment.pipeline.params import TextParams, Word2VecParams, load_params
+from imdb_sentiment.pipeline.params import Word2VecParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
-from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
-from imdb_sentiment.text.tokenize import tokenizer_named
+from imdb_sentiment.sources.reviews import TRAIN, UNLABELED
+from imdb_sentiment.text.tokens import TokenizedReviews
 from imdb_sentiment.vectors.embeddings import save_word_vectors
 from imdb_sentiment.vectors.word_vectors import train_word_vectors
 
@@ -21,12 +21,12 @@ CORPUS_SPLITS = (TRAIN, UNLABELED)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reviews", required=True)
+    parser.add_argument("--tokens", required=True, help="the tokens table (.parquet)")
     parser.add_argument("--out", required=True, help="word vectors, word2vec format (.bin: binary)")
     args = parser.parse_args()
     p = load_params(Word2VecParams)
 
-    reviews = TokenizedReviews(args.reviews, CORPUS_SPLITS, tokenizer_named(load_params(TextParams).tokenizer).tokens)
+    reviews = TokenizedReviews.read(args.tokens, CORPUS_SPLITS)
     log.info("%s on %d reviews (%s)", p.algorithm, len(reviews), ", ".join(CORPUS_SPLITS))
     started = time.perf_counter()
     vectors = train_word_vectors(reviews, p)

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from imdb_sentiment.pipeline.params import Word2VecParams, load_params
-from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
-from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.sources.reviews import TRAIN, UNLABELED
+from imdb_sentiment.text.tokens import TokenizedReviews
 from imdb_sentiment.vectors.embeddings import nearest_neighbors, save_word_vectors, vector_quality
 from imdb_sentiment.vectors.word_vectors import train_word_vectors
 from judge import read_record, write_record
@@ -71,10 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=sorted(CANDIDATES), help="train these candidates only")
     parser.add_argument("--repeat", choices=sorted(CANDIDATES), help="train this one twice: are the bytes the same?")
-    parser.add_argument("--reviews", default=str(REPO / "data/raw/reviews.parquet"))
+    parser.add_argument("--tokens", default=str(REPO / "data/tokens.parquet"), help="stage tokenize's table")
     args = parser.parse_args()
     base = load_params(Word2VecParams, REPO / "params.yaml")
-    corpus = TokenizedReviews(args.reviews, (TRAIN, UNLABELED), tokenize)
+    corpus = TokenizedReviews.read(args.tokens, (TRAIN, UNLABELED))
     record = read_record(STUDY)
     results = record.setdefault("candidates", {})
     names = [args.repeat] if args.repeat else args.only or list(CANDIDATES)

@@ -36,9 +36,10 @@ from imdb_sentiment.pipeline.params import ClusterParams
 from imdb_sentiment.scoring.classifier import part_scores
 from imdb_sentiment.text.encoding import encode_part
 from imdb_sentiment.text.tokenize import tokenize
+from imdb_sentiment.text.tokenizing import tokenize_part
 from imdb_sentiment.text.vocab import StreamingEncoder, encode
 
-STAGES = ("reindex_vocab", "train_ngrams", "train_ending", "evaluate")
+STAGES = ("tokenize", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
 OUTPUTS = (
     "data/vocab.json",
     "data/encoded/train.npz",
@@ -132,7 +133,7 @@ def test_parts_encode_to_build_vocab_and_encode_whatever_the_cut() -> None:
         encoder = StreamingEncoder()
         flat: dict[str, list[np.ndarray]] = {"train": [], "test": []}
         for batch in table.to_batches(max_chunksize=rows):
-            part = encode_part(batch)
+            part = encode_part(tokenize_part(batch).to_batches()[0])
             provisional = encoder.merge(part.words, part.train_counts)
             for split, (ids, _, _) in part.splits.items():
                 flat[split].append(provisional[ids])
@@ -331,9 +332,8 @@ def test_a_tls_only_scheduler_refuses_strangers_and_runs_a_holder_s_stage(cluste
             "another CA's certificate": stranger.client_env() | {"DASK_SCHEDULER_ADDRESS": secure.address},
             "plain TCP": {"DASK_SCHEDULER_ADDRESS": secure.address.replace("tls://", "tcp://")},
         }.items():
-            outs = [f"--{name}={tmp_path / name}.out" for name in ("vocab", "train", "test")]
             done = subprocess.run(
-                [sys.executable, "stages/reindex_vocab.py", "--reviews", "data/raw/reviews.parquet", *outs],
+                [sys.executable, "stages/tokenize.py", "--reviews=data/raw/reviews.parquet", f"--out={tmp_path}/t.out"],
                 cwd=cluster_repo, env={**repo_env(cluster_repo), **env}, capture_output=True, text=True,
             )  # fmt: skip
             assert done.returncode == 1, who

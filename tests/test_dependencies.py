@@ -138,9 +138,10 @@ def readers(module: str) -> set[str]:
         ("members/keras/nbsvm_arrays.py", {"train", "combine", "evaluate"}),
         # the stacker: combine and evaluate only
         ("ensemble/stacker.py", {"combine", "evaluate"}),
-        # the tokenizer: what reads tokens (stage train and the scorers through the preprocessing
-        # a model carries)
-        ("text/tokenize.py", {"reindex_vocab", "train_word2vec", "train", "combine", "evaluate"}),
+        # the tokenizer: stage tokenize, and stage train and the scorers through the preprocessing a
+        # model carries; the stages that read the tokens table rerun only if its bytes change
+        ("text/tokenize.py", {"tokenize", "train", "combine", "evaluate"}),
+        ("text/tokens.py", {"reindex_vocab", "train_word2vec"}),
         ("scoring/explain/methods.py", set()),
         ("distributed/sweep.py", set()),
     ],

@@ -2,12 +2,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import scipy.sparse as sp
 
 from imdb_sentiment.pipeline.io import PipelineError
-from imdb_sentiment.sources.reviews import TRAIN, UNLABELED, TokenizedReviews
+from imdb_sentiment.sources.reviews import TRAIN, UNLABELED
+from imdb_sentiment.text.tokenizing import tokenize_part, tokens_writer
+from imdb_sentiment.text.tokens import TokenizedReviews
 from imdb_sentiment.vectors import ppmi as ppmi_module
 from imdb_sentiment.vectors.ppmi import count_cooccurrences, count_vocabulary, ppmi, ppmi_svd_vectors
 
@@ -104,8 +105,10 @@ def test_a_one_shot_iterator_is_refused() -> None:
 def test_token_lists_are_the_tokenized_reviews_empty_ones_included(tmp_path: Path) -> None:
     path = tmp_path / "reviews.parquet"
     texts = ["Good film", "", "<br />", "bad, BAD film"]
-    pq.write_table(pa.table({"split": [TRAIN, TRAIN, UNLABELED, "test"], "text": texts}), path)
-    reviews = TokenizedReviews(path, (TRAIN, UNLABELED), lambda text: text.lower().replace("<br />", "").split())
+    table = pa.table({"split": [TRAIN, TRAIN, UNLABELED, "test"], "label": [1, 0, None, 1], "text": texts})
+    with tokens_writer(path) as writer:
+        writer.write(tokenize_part(table.to_batches()[0]))
+    reviews = TokenizedReviews.read(path, (TRAIN, UNLABELED))
     lists = reviews.token_lists()
     assert [tokens or [] for chunk in lists for tokens in chunk.to_pylist()] == list(reviews)
     assert list(reviews) == [["good", "film"], [], []]

@@ -82,7 +82,7 @@ def test_a_part_numbers_its_words_as_first_seen_train_then_test() -> None:
         {
             "split": ["test", "train", "unlabeled", "train"],
             "label": [1, 1, None, 0],
-            "text": ["d a", "a b a", "x", "b c"],
+            "tokens": [["d", "a"], ["a", "b", "a"], ["x"], ["b", "c"]],
         }
     )
     part = encode_part(batch)

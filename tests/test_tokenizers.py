@@ -10,9 +10,9 @@ import pytest
 
 from imdb_sentiment.pipeline.io import PipelineError
 from imdb_sentiment.pipeline.params import TextParams, TokenizerName, parse_group
-from imdb_sentiment.text.encoding import encode_part
 from imdb_sentiment.text.preprocessing import Preprocessing
 from imdb_sentiment.text.tokenize import TOKENIZERS, CharacterNgrams, tokenize, tokenizer_named
+from imdb_sentiment.text.tokenizing import tokenize_part
 
 
 def test_every_tokenizer_params_name_is_defined_once_here() -> None:
@@ -69,11 +69,16 @@ def test_korean_tokens_do_not_depend_on_the_process(korean) -> None:  # type: ig
     assert korean.tokens(text) == korean.tokens(text) == tokenizer_named("korean").tokens(text)
 
 
-def test_encoding_a_part_uses_the_named_tokenizer() -> None:
+def test_tokenizing_a_part_uses_the_named_tokenizer() -> None:
     batch = pa.RecordBatch.from_pydict({"split": ["train", "test"], "label": [1, 0], "text": ["좋다", "영화"]})
-    part = encode_part(batch, tokenizer="char_ngrams")
-    assert part.words == ["좋", "좋다", "다", "영", "영화", "화"]
-    assert encode_part(batch).words == ["좋다", "영화"]  # English by default: whitespace words
+    part = tokenize_part(batch, tokenizer="char_ngrams")
+    assert part.column("tokens").to_pylist() == [["좋", "좋다", "다"], ["영", "영화", "화"]]
+    assert tokenize_part(batch).column("tokens").to_pylist() == [["좋다"], ["영화"]]  # English by default
+
+
+def test_a_batch_of_korean_reviews_gets_each_review_s_own_tokens(korean) -> None:  # type: ignore[no-untyped-def]
+    texts = ["재미도 없고 감동도 없는 영화.", None, "", "배우들 연기가 최고<br />다시 보고 싶다"] * 50
+    assert korean.tokens_many(texts) == [korean.tokens(text or "") for text in texts]
 
 
 def test_a_model_carries_its_tokenizer_and_an_older_one_reads_as_english() -> None:

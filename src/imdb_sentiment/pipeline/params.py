@@ -62,6 +62,13 @@ class DataParams(_Group):
     url: str
     md5: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
     table: TableParams
+    name: str | None = None  # what the reviews are, as predict, the API and the page say; None: see described()
+
+    def described(self) -> str:
+        """What a model trained on these reviews was trained on, in a few words."""
+        if self.name:
+            return self.name
+        return "IMDB movie reviews" if self.source == "imdb" else f"reviews from {self.table.path}"
 
 
 # text.tokenizer's names; imdb_sentiment.text.tokenize.TOKENIZERS defines each (a test checks they agree).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -47,29 +47,40 @@ ROW_GROUP_ROWS = 50_000
 BATCH_ROWS = 50_000
 
 
-class ReviewsWriter:
-    """Write the reviews table batch by batch, in row groups of exactly ``ROW_GROUP_ROWS`` rows
-    and with fixed writer settings, so the same rows give the same bytes whatever batches they
-    came in. The file appears at ``path`` only when the writer is closed without an error."""
+class RowGroupWriter:
+    """Write a Parquet table batch by batch, in row groups of exactly ``row_group_rows`` rows and
+    with fixed writer settings, so the same rows give the same bytes whatever batches they came
+    in. The file appears at ``path`` only when the writer is closed without an error."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        schema: pa.Schema,
+        row_group_rows: int,
+        dictionary: bool | list[str] = True,
+    ) -> None:
         self._output = atomic_output(path)
+        self._schema = schema
+        self._row_group_rows = row_group_rows
+        self._dictionary = dictionary
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
 
-    def __enter__(self) -> ReviewsWriter:
+    def __enter__(self) -> RowGroupWriter:
         tmp = self._output.__enter__()
-        self._writer = pq.ParquetWriter(tmp, SCHEMA, compression="zstd", compression_level=3, use_dictionary=["split"])
+        self._writer = pq.ParquetWriter(
+            tmp, self._schema, compression="zstd", compression_level=3, use_dictionary=self._dictionary
+        )
         return self
 
     def write(self, batch: pa.Table) -> None:
-        self._pending.append(batch.select(SCHEMA.names).cast(SCHEMA))
+        self._pending.append(batch.select(self._schema.names).cast(self._schema))
         self._pending_rows += batch.num_rows
         self.rows += batch.num_rows
-        while self._pending_rows >= ROW_GROUP_ROWS:
-            self._flush(ROW_GROUP_ROWS)
+        while self._pending_rows >= self._row_group_rows:
+            self._flush(self._row_group_rows)
 
     def _flush(self, rows: int) -> None:
         assert self._writer is not None
@@ -90,6 +101,17 @@ class ReviewsWriter:
             self._output.__exit__(type(failure), failure, failure.__traceback__)
             raise
         self._output.__exit__(kind, error, trace)
+
+
+class ReviewsWriter(RowGroupWriter):
+    """The reviews table's writer (row groups of ``ROW_GROUP_ROWS``)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path, SCHEMA, ROW_GROUP_ROWS, dictionary=["split"])
+
+    def __enter__(self) -> ReviewsWriter:
+        super().__enter__()
+        return self
 
 
 def write_reviews(table: pa.Table, path: str | os.PathLike[str]) -> None:
@@ -129,33 +151,6 @@ def split_mask(batch: pa.RecordBatch, splits: Sequence[str]) -> pa.Array:
     import pyarrow.compute as pc
 
     return pc.is_in(batch.column("split"), value_set=pa.array(list(splits)))
-
-
-class TokenizedReviews:
-    """The reviews of some splits, tokenized once and kept as space-joined tokens in Arrow
-    (about the text's own size, not Python strings per token), iterable as token lists as often
-    as needed: gensim reads its corpus once for the vocabulary and once per epoch."""
-
-    def __init__(self, path: str | os.PathLike[str], splits: Sequence[str], tokenize: Callable[[str], list[str]]):
-        self._chunks: list[pa.Array] = []
-        for batch in iter_reviews(path, ["split", "text"], batch_rows=10_000):
-            texts = batch.filter(split_mask(batch, splits)).column("text").to_pylist()
-            self._chunks.append(pa.array([" ".join(tokenize(text)) for text in texts], type=pa.large_string()))
-
-    def __len__(self) -> int:
-        return sum(len(chunk) for chunk in self._chunks)
-
-    def __iter__(self) -> Iterator[list[str]]:
-        for chunk in self._chunks:
-            for joined in chunk.to_pylist():
-                yield joined.split(" ") if joined else []
-
-    def token_lists(self) -> list[pa.ListArray]:
-        """The reviews as Arrow lists of tokens, a batch per chunk, for counting in C."""
-        import pyarrow.compute as pc
-
-        empty_as_null = [pc.if_else(pc.equal(chunk, ""), pa.scalar(None, chunk.type), chunk) for chunk in self._chunks]
-        return [pc.split_pattern(chunk, " ") for chunk in empty_as_null]
 
 
 def train_review_groups(reviews_path: str | os.PathLike[str], labels: np.ndarray) -> np.ndarray:

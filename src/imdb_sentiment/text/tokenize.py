@@ -14,8 +14,9 @@ characters a user typed. A tokenizer is deterministic and reads nothing from the
 from __future__ import annotations
 
 import functools
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,6 +53,10 @@ class TokenSpan:
 class Tokenizer(Protocol):
     def tokens(self, text: str) -> list[str]: ...
 
+    def tokens_many(self, texts: Sequence[str | None]) -> list[list[str]]:
+        """``tokens`` of each text (None: no tokens), in order: a batch may use every core."""
+        ...
+
     def spans(self, text: str) -> list[TokenSpan]:
         """One span per token of ``tokens(text)``, in order."""
         ...
@@ -71,9 +76,16 @@ def _checked(spans: list[TokenSpan], tokens: list[str]) -> list[TokenSpan]:
     return spans
 
 
+def _each(tokens: Callable[[str], list[str]], texts: Sequence[str | None]) -> list[list[str]]:
+    return [tokens(text) if text else [] for text in texts]
+
+
 class EnglishWords:
     def tokens(self, text: str) -> list[str]:
         return tokenize(text)
+
+    def tokens_many(self, texts: Sequence[str | None]) -> list[list[str]]:
+        return _each(tokenize, texts)
 
     def spans(self, text: str) -> list[TokenSpan]:
         spans = [
@@ -100,6 +112,9 @@ class CharacterNgrams:
     def tokens(self, text: str) -> list[str]:
         return [span.token for word in tokenize(text) for span in self._grams(word, None)]
 
+    def tokens_many(self, texts: Sequence[str | None]) -> list[list[str]]:
+        return _each(self.tokens, texts)
+
     def spans(self, text: str) -> list[TokenSpan]:
         spans = [span for run, start in _word_runs(text) for word in tokenize(run) for span in self._grams(word, start)]
         return _checked(spans, self.tokens(text))
@@ -119,15 +134,28 @@ class KoreanMorphemes:
             from kiwipiepy import Kiwi
         except ImportError as exc:
             raise ImportError("text.tokenizer korean needs kiwipiepy and its model: `uv sync --extra korean`") from exc
-        self._kiwi: Any = Kiwi(num_workers=0)
+        # A thread per core this process may use: a batch (tokens_many) is analysed in parallel,
+        # each text on its own, so the tokens do not depend on the number of threads.
+        self._kiwi: Any = Kiwi(num_workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else -1)
 
-    def _morphemes(self, text: str) -> list[TokenSpan]:
-        text = _LINE_BREAK.sub(lambda match: " " * len(match.group()), text)
+    @staticmethod
+    def _blank_line_breaks(text: str) -> str:
+        return _LINE_BREAK.sub(lambda match: " " * len(match.group()), text)
+
+    @staticmethod
+    def _kept(analysed: Any) -> list[TokenSpan]:
         return [
             TokenSpan("_".join(token.form.lower().split()), token.start, token.start + token.len)
-            for token in self._kiwi.tokenize(text)
+            for token in analysed
             if token.tag not in KOREAN_PUNCTUATION_TAGS and token.form.strip()
         ]
+
+    def _morphemes(self, text: str) -> list[TokenSpan]:
+        return self._kept(self._kiwi.tokenize(self._blank_line_breaks(text)))
+
+    def tokens_many(self, texts: Sequence[str | None]) -> list[list[str]]:
+        analysed = self._kiwi.tokenize([self._blank_line_breaks(text or "") for text in texts])
+        return [[span.token for span in self._kept(tokens)] for tokens in analysed]
 
     def tokens(self, text: str) -> list[str]:
         return [span.token for span in self._morphemes(text)]

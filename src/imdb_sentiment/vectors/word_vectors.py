@@ -5,7 +5,7 @@ from __future__ import annotations
 from gensim.models import KeyedVectors
 
 from imdb_sentiment.pipeline.params import Word2VecParams
-from imdb_sentiment.sources.reviews import TokenizedReviews
+from imdb_sentiment.text.tokens import TokenizedReviews
 from imdb_sentiment.vectors.embeddings import keyed_vectors, train_word2vec
 from imdb_sentiment.vectors.ppmi import ppmi_svd_vectors
 
