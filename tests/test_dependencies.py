@@ -141,7 +141,7 @@ def readers(module: str) -> set[str]:
         # the tokenizer: stage tokenize, and stage train and the scorers through the preprocessing a
         # model carries; the stages that read the tokens table rerun only if its bytes change
         ("text/tokenize.py", {"tokenize", "train", "combine", "evaluate"}),
-        ("text/tokens.py", {"reindex_vocab", "train_word2vec"}),
+        ("text/tokens.py", {"tokenize", "reindex_vocab", "train_word2vec"}),
         ("scoring/explain/methods.py", set()),
         ("distributed/sweep.py", set()),
     ],

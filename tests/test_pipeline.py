@@ -173,7 +173,7 @@ def test_a_param_change_reruns_exactly_its_stages(
         ("members/keras/architectures.py", {"train", "combine", "evaluate"}),
         ("ensemble/stacker.py", {"combine", "evaluate"}),
         ("text/tokenize.py", {"tokenize", "train", "combine", "evaluate"}),
-        ("text/tokens.py", {"reindex_vocab", "train_word2vec"}),
+        ("text/tokens.py", {"tokenize", "reindex_vocab", "train_word2vec"}),
     ],
 )
 def test_a_code_edit_makes_exactly_the_stages_that_run_it_stale(
