@@ -44,7 +44,7 @@ size over that at the smallest (1x) against 1.3. The plot (docs/scale.png) shows
 size.
 
 `--cluster-size 4` adds the cluster column: at that size, once the stages ran here, the
-row-parallel ones among them (download, tokenize, reindex_vocab, train_ngrams, train_ending, evaluate) run
+row-parallel ones among them (download, tokenize_reviews, reindex_vocab, train_ngrams, train_ending, evaluate) run
 again on a real loopback cluster (imdb_sentiment.distributed.loopback: one `dask scheduler`, one-thread
 `dask worker` processes running the clone's code) of each `--cluster-workers` count (1,2), each
 stage's seconds recorded with every parallel step it logged (parts, wall, task total, longest
@@ -98,7 +98,7 @@ TABLE_PARAMS: dict[str, Any] = {
 }
 # The stages whose work is Dask tasks on a cluster (imdb_sentiment.distributed.cluster), and the line each
 # parallel step logs there: "<step>: N parts in W s (tasks T s in all, longest L s) on ...".
-CLUSTER_STAGES = ("download", "tokenize", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
+CLUSTER_STAGES = ("download", "tokenize_reviews", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
 _STEP_LINE = re.compile(r"(\w+): (\d+) parts in ([\d.]+) s \(tasks ([\d.]+) s in all, longest ([\d.]+) s\)")
 # A sentence ends at . ! or ? followed by white space, or at a paragraph break (IMDB's <br /><br />).
 _SENTENCE_END = re.compile(r"((?<=[.!?])\s+|\s*<br\s*/?>\s*<br\s*/?>\s*)")

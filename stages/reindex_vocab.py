@@ -1,6 +1,6 @@
 """Stage reindex_vocab: rank words on the train split, encode train and test.
 
-Parts of the tokens table (stage tokenize) are numbered where cluster settings say
+Parts of the tokens table (stage tokenize_reviews) are numbered where cluster settings say
 (imdb_sentiment.distributed.cluster: here, or on Dask workers) and merged in order
 (imdb_sentiment.text.vocab.StreamingEncoder): memory holds the packed ids, not the tokens, and the
 outputs are the same bytes however the rows were cut."""

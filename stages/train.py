@@ -18,7 +18,7 @@ from imdb_sentiment.members.scores import MemberScores, validation_rows
 from imdb_sentiment.pipeline.environment import software_record
 from imdb_sentiment.pipeline.io import load_npy, load_npz, read_json, save_npy, write_json
 from imdb_sentiment.pipeline.model_names import KERAS_MODELS
-from imdb_sentiment.pipeline.params import PadParams, TextParams, TrainParams, load_params
+from imdb_sentiment.pipeline.params import DataParams, PadParams, TextParams, TrainParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
 from imdb_sentiment.text.preprocessing import Preprocessing
 
@@ -51,6 +51,7 @@ def main() -> str:
     p = load_params(TrainParams)
     p = p.for_model(args.model_name) if args.model_name else p
     pad = load_params(PadParams)
+    trained_on = load_params(DataParams).described()  # the model file says it: predict, the API and the page read it
 
     train_set, val_set = load_npz(args.train), load_npz(args.val)
     val_rows = validation_rows(load_npz(args.index)["val"], val_set["y"], args.index, args.val)
@@ -63,7 +64,7 @@ def main() -> str:
         result = train(p, matrix, train_set["x"], train_set["y"], val_set["x"], val_set["y"], callbacks=callbacks)
 
     maxlen, tokenizer = int(train_set["x"].shape[1]), load_params(TextParams).tokenizer
-    preprocessing = Preprocessing(read_json(args.vocab), maxlen, pad.padding, pad.truncating, tokenizer)
+    preprocessing = Preprocessing(read_json(args.vocab), maxlen, pad.padding, pad.truncating, tokenizer, trained_on)
     save_model(result.model, args.model, preprocessing.as_dict())
     MemberScores(val_rows, val_set["y"], result.val_probabilities).save(args.val_scores)
     if args.trained_embedding:

@@ -71,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=sorted(CANDIDATES), help="train these candidates only")
     parser.add_argument("--repeat", choices=sorted(CANDIDATES), help="train this one twice: are the bytes the same?")
-    parser.add_argument("--tokens", default=str(REPO / "data/tokens.parquet"), help="stage tokenize's table")
+    parser.add_argument("--tokens", default=str(REPO / "data/tokens.parquet"), help="stage tokenize_reviews's table")
     args = parser.parse_args()
     base = load_params(Word2VecParams, REPO / "params.yaml")
     corpus = TokenizedReviews.read(args.tokens, (TRAIN, UNLABELED))

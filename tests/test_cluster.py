@@ -39,7 +39,7 @@ from imdb_sentiment.text.tokenize import tokenize
 from imdb_sentiment.text.tokenizing import tokenize_part
 from imdb_sentiment.text.vocab import StreamingEncoder, encode
 
-STAGES = ("tokenize", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
+STAGES = ("tokenize_reviews", "reindex_vocab", "train_ngrams", "train_ending", "evaluate")
 OUTPUTS = (
     "data/vocab.json",
     "data/encoded/train.npz",
@@ -333,7 +333,8 @@ def test_a_tls_only_scheduler_refuses_strangers_and_runs_a_holder_s_stage(cluste
             "plain TCP": {"DASK_SCHEDULER_ADDRESS": secure.address.replace("tls://", "tcp://")},
         }.items():
             done = subprocess.run(
-                [sys.executable, "stages/tokenize.py", "--reviews=data/raw/reviews.parquet", f"--out={tmp_path}/t.out"],
+                [sys.executable, "stages/tokenize_reviews.py", "--reviews=data/raw/reviews.parquet",
+                 f"--out={tmp_path}/t.out"],
                 cwd=cluster_repo, env={**repo_env(cluster_repo), **env}, capture_output=True, text=True,
             )  # fmt: skip
             assert done.returncode == 1, who

@@ -138,10 +138,10 @@ def readers(module: str) -> set[str]:
         ("members/keras/nbsvm_arrays.py", {"train", "combine", "evaluate"}),
         # the stacker: combine and evaluate only
         ("ensemble/stacker.py", {"combine", "evaluate"}),
-        # the tokenizer: stage tokenize, and stage train and the scorers through the preprocessing a
+        # the tokenizer: stage tokenize_reviews, and stage train and the scorers through the preprocessing a
         # model carries; the stages that read the tokens table rerun only if its bytes change
-        ("text/tokenize.py", {"tokenize", "train", "combine", "evaluate"}),
-        ("text/tokens.py", {"tokenize", "reindex_vocab", "train_word2vec"}),
+        ("text/tokenize.py", {"tokenize_reviews", "train", "combine", "evaluate"}),
+        ("text/tokens.py", {"tokenize_reviews", "reindex_vocab", "train_word2vec"}),
         ("scoring/explain/methods.py", set()),
         ("distributed/sweep.py", set()),
     ],

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.pipeline
 
 REPO = Path(__file__).parents[1]
 ALL_STAGES = {
-    "download", "tokenize", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
+    "download", "tokenize_reviews", "reindex_vocab", "length_stats", "pad", "split", "train_word2vec",
     "build_embedding", "train", "train_ngrams", "train_ending", "combine", "evaluate",
     "export_word2vec",
 }  # fmt: skip
@@ -172,8 +172,8 @@ def test_a_param_change_reruns_exactly_its_stages(
         ("members/ngrams.py", {"train_ngrams", "train_ending", "combine", "evaluate"}),
         ("members/keras/architectures.py", {"train", "combine", "evaluate"}),
         ("ensemble/stacker.py", {"combine", "evaluate"}),
-        ("text/tokenize.py", {"tokenize", "train", "combine", "evaluate"}),
-        ("text/tokens.py", {"tokenize", "reindex_vocab", "train_word2vec"}),
+        ("text/tokenize.py", {"tokenize_reviews", "train", "combine", "evaluate"}),
+        ("text/tokens.py", {"tokenize_reviews", "reindex_vocab", "train_word2vec"}),
     ],
 )
 def test_a_code_edit_makes_exactly_the_stages_that_run_it_stale(

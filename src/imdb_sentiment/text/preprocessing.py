@@ -1,7 +1,8 @@
 """How the pipeline turns raw text into model input: tokenized, reindexed, packed, padded.
 
 A trained model carries its ``Preprocessing`` (the vocabulary, maxlen and padding of the run that
-trained it), so scoring new text repeats exactly what the stages did.
+trained it), so scoring new text repeats exactly what the stages did, and what reviews that run
+read, so predict, the API and the page can say so.
 """
 
 from __future__ import annotations
@@ -16,16 +17,23 @@ from imdb_sentiment.text.sequences import Side, pack, pad_sequences, unpack
 from imdb_sentiment.text.tokenize import Tokenizer, tokenizer_named
 from imdb_sentiment.text.vocab import encode
 
+TRAINED_ON = "trained_on"  # its key in a model file's metadata
+
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """The tokenizer and vocabulary, and the length and padding the Keras members were trained with."""
+    """The tokenizer and vocabulary, and the length and padding the Keras members were trained with,
+    and what the reviews they were trained on were (``trained_on``)."""
 
     vocab: dict[str, int]
     maxlen: int
     padding: Side
     truncating: Side
     tokenizer_name: str = "english"  # text.tokenizer; a model file from before it names none: English
+    # data.described(), e.g. "IMDB movie reviews". None: a model file from before it named its data;
+    # those were IMDB's only by default (data.source: table and the Korean tokenizer predate it), so
+    # scoring says it does not know rather than guess.
+    trained_on: str | None = None
 
     def tokenizer(self) -> Tokenizer:
         return tokenizer_named(self.tokenizer_name)
@@ -50,9 +58,18 @@ class Preprocessing:
             "padding": self.padding,
             "truncating": self.truncating,
             "tokenizer": self.tokenizer_name,
+            TRAINED_ON: self.trained_on,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Preprocessing:
         tokenizer = str(data.get("tokenizer", "english"))
-        return cls(dict(data["vocab"]), int(data["maxlen"]), data["padding"], data["truncating"], tokenizer)
+        vocab, maxlen = dict(data["vocab"]), int(data["maxlen"])
+        return cls(vocab, maxlen, data["padding"], data["truncating"], tokenizer, carried_trained_on(data))
+
+
+def carried_trained_on(data: Mapping[str, Any]) -> str | None:
+    """``trained_on`` from a model file's metadata (``as_dict``'s), without the rest of it: None
+    where the file does not say."""
+    value = data.get(TRAINED_ON)
+    return None if value is None else str(value)

@@ -1,5 +1,5 @@
-"""Stage tokenize's row-parallel part: a part of the reviews table as rows of the tokens table
-(imdb_sentiment.text.tokens), by the tokenizer ``text.tokenizer`` names."""
+"""Stage tokenize_reviews's row-parallel part: a part of the reviews table as rows of the tokens
+table (imdb_sentiment.text.tokens), by the tokenizer ``text.tokenizer`` names."""
 
 from __future__ import annotations
 

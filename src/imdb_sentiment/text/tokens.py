@@ -1,10 +1,10 @@
-"""The tokens table: every review of the reviews table as its tokens, made once by stage tokenize
-(row-parallel: here or on Dask workers, the same bytes) and read by every stage that counts or
+"""The tokens table: every review of the reviews table as its tokens, made once by stage
+tokenize_reviews (row-parallel: here or on Dask workers, the same bytes) and read by every stage that counts or
 encodes words, so a slow tokenizer (Korean morphemes) runs once per review, not once per stage.
 
 Its rows are the reviews table's, in the same order: ``split``, ``label`` and ``tokens`` (a list of
 strings; an empty review has none). Reading it needs no tokenizer: a tokenizer's code is a
-dependency of stage tokenize alone (imdb_sentiment.text.tokenizing).
+dependency of stage tokenize_reviews alone (imdb_sentiment.text.tokenizing).
 """
 
 from __future__ import annotations

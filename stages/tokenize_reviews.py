@@ -1,4 +1,4 @@
-"""Stage tokenize: every review of the reviews table as its tokens (text.tokenizer), once.
+"""Stage tokenize_reviews: every review of the reviews table as its tokens (text.tokenizer), once.
 
 Parts of the table are tokenized where cluster settings say (imdb_sentiment.distributed.cluster:
 here, or on Dask workers) and written in order in fixed row groups: the same bytes however the
@@ -15,7 +15,7 @@ from imdb_sentiment.text.tokenizing import tokenize_part, tokens_writer
 
 import pyarrow.parquet as pq
 
-log = logging.getLogger("tokenize")
+log = logging.getLogger("tokenize_reviews")
 
 
 def main() -> None:
