@@ -110,6 +110,9 @@ def test_token_lists_are_the_tokenized_reviews_empty_ones_included(tmp_path: Pat
         writer.write(tokenize_part(table.to_batches()[0]))
     reviews = TokenizedReviews.read(path, (TRAIN, UNLABELED))
     lists = reviews.token_lists()
+    words, _ = ppmi_svd_vectors(lists, vector_size=1, window=2, min_count=1, context_smoothing=0.75,
+                                svd_iterations=1, seed=1)  # fmt: skip
+    assert words == ["good", "film"]  # the stage's own path: the tokens table's lists, counted
     assert [tokens or [] for chunk in lists for tokens in chunk.to_pylist()] == list(reviews)
     assert list(reviews) == [["good", "film"], [], []]
     counts = count_cooccurrences(lists, ["good", "film"], window=2).toarray()

@@ -40,7 +40,14 @@ class TokenizedReviews:
     @classmethod
     def read(cls, path: str | os.PathLike[str], splits: Sequence[str]) -> TokenizedReviews:
         """The tokens table's reviews of ``splits``."""
-        return cls([batch.filter(split_mask(batch, splits)).column("tokens") for batch in iter_tokens(path)])
+        # large_string, as counting joins the batches' words into one array (over 2 GiB of text on
+        # ten times IMDB's size)
+        return cls(
+            [
+                batch.filter(split_mask(batch, splits)).column("tokens").cast(pa.list_(pa.large_string()))
+                for batch in iter_tokens(path)
+            ]
+        )
 
     def __len__(self) -> int:
         return sum(len(chunk) for chunk in self._chunks)
