@@ -36,15 +36,19 @@ class TableColumns(_Settings):
 
     text: str
     label: str
-    split: str | None  # train | test | unlabeled per row; None: a hashed test split (data.table.test_size)
+    split: str | None  # train | test | unlabeled per row; None: each file's (path by split) or hashed (test_size)
     group: str | None  # e.g. a product, user or movie id: validation and test hold out whole groups
 
 
 class TableParams(_Settings):
-    path: str  # a file, folder or glob; local or a URL (s3://...)
+    # a file, folder or glob; local or a URL (s3://...); or split -> one of those (a split per file, columns.split null)
+    path: str | Annotated[dict[Literal["train", "test", "unlabeled"], str], Field(min_length=1)]
     format: Literal["auto", "csv", "tsv", "parquet", "jsonl"]  # auto: from each file's suffix
+    # TSV's quotes: none (a quote is text) | double (quoted fields, as pandas writes) | auto (each file's first MiB)
+    quoting: Literal["auto", "none", "double"] = "auto"
     columns: TableColumns
     labels: dict[str, list[str | int | bool]]  # class -> its label values, negative first
+    exclude: list[str | int | bool] = []  # label values whose rows are left out (and counted), not refused
     test_size: Annotated[float, Field(gt=0, lt=1)]  # without a split column: the share hashed into test
     seed: int  # keys the test split's hash
     storage_options: dict[str, Any]  # fsspec's options for a URL (endpoint_url...); credentials from the environment
@@ -68,7 +72,10 @@ class DataParams(_Group):
         """What a model trained on these reviews was trained on, in a few words."""
         if self.name:
             return self.name
-        return "IMDB movie reviews" if self.source == "imdb" else f"reviews from {self.table.path}"
+        if self.source == "imdb":
+            return "IMDB movie reviews"
+        path = self.table.path
+        return f"reviews from {path if isinstance(path, str) else ', '.join(path.values())}"
 
 
 # text.tokenizer's names; imdb_sentiment.text.tokenize.TOKENIZERS defines each (a test checks they agree).

@@ -48,13 +48,15 @@ def table_source(params: DataParams, out: Path, cache_dir: Path, work: Runner) -
 
     table = params.table
     spec = TableSpec(
-        path=table.path,
+        path=table.path if isinstance(table.path, str) else {str(split): path for split, path in table.path.items()},
         format=table.format,
         columns=table.columns.model_dump(),
         labels=table.labels,
         test_size=table.test_size,
         seed=table.seed,
         storage_options=table.storage_options,
+        exclude=table.exclude,
+        quoting=table.quoting,
     )
     return write_table_source(spec, str(out), work).as_dict()
 
