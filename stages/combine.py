@@ -13,7 +13,7 @@ from imdb_sentiment.ensemble.stacker import fit_stacker, stacker_summary
 from imdb_sentiment.members.kinds import check_members, member_files
 from imdb_sentiment.members.scores import MemberScores
 from imdb_sentiment.pipeline.io import read_json, write_json
-from imdb_sentiment.pipeline.params import EnsembleParams, PadParams, TextParams, load_params
+from imdb_sentiment.pipeline.params import DataParams, EnsembleParams, PadParams, TextParams, load_params
 from imdb_sentiment.pipeline.stage import run_stage
 from imdb_sentiment.scoring.classifier import save_ensemble
 from imdb_sentiment.text.preprocessing import Preprocessing
@@ -49,7 +49,8 @@ def main() -> None:
     summary = stacker_summary(stacker, scores, p.C, p.cv_folds)
     maxlen = int(read_json(args.stats)["maxlen"])
     tokenizer = load_params(TextParams).tokenizer
-    preprocessing = Preprocessing(read_json(args.vocab), maxlen, pad.padding, pad.truncating, tokenizer)
+    trained_on = load_params(DataParams).described()
+    preprocessing = Preprocessing(read_json(args.vocab), maxlen, pad.padding, pad.truncating, tokenizer, trained_on)
     save_ensemble(args.out, stacker, {name: files[name][0] for name in p.members}, preprocessing)
     write_json(args.metrics, summary)
     log.info(

@@ -98,7 +98,7 @@ def test_the_api_docs_render_offline(browser, served_model: int) -> None:
     title = WebDriverWait(browser, 30).until(
         lambda driver: driver.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title")
     )
-    assert title[0].text.startswith("IMDB sentiment")
+    assert title[0].text.startswith("Sentiment — trained on IMDB movie reviews")
     operations = browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
     assert {op.text.replace("\u200b", "") for op in operations} >= {"/predict", "/health"}
     scripts = [s.get_attribute("src") for s in browser.find_elements(By.TAG_NAME, "script") if s.get_attribute("src")]

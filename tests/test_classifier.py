@@ -42,3 +42,31 @@ def test_a_file_that_is_not_an_ensemble_is_named(tmp_path: Path) -> None:
         load_ensemble(tmp_path / "model.zip")
     with pytest.raises(PipelineError, match="run `dvc repro`"):
         load_ensemble(tmp_path / "absent.zip")
+
+
+def test_an_ensemble_says_what_it_was_trained_on_and_an_older_one_does_not_guess(tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    from fixture_models import ngram_ensemble
+
+    from imdb_sentiment.scoring.classifier import MANIFEST, ModelFiles, describe_training
+
+    path = ngram_ensemble(tmp_path / "ensemble.zip", trained_on="Naver movie reviews")
+    with zipfile.ZipFile(path) as bundle:
+        assert json.loads(bundle.read(MANIFEST))["trained_on"] == "Naver movie reviews"
+    assert load_ensemble(path).trained_on == "Naver movie reviews"
+    assert ModelFiles.read(path).trained_on == "Naver movie reviews"  # from the manifest, no member loaded
+
+    # an ensemble from before models named their data: its manifest has no trained_on
+    with zipfile.ZipFile(path) as bundle:
+        entries = {name: bundle.read(name) for name in bundle.namelist()}
+    manifest = json.loads(entries[MANIFEST])
+    del manifest["trained_on"]
+    with zipfile.ZipFile(tmp_path / "older.zip", "w") as older:
+        for name, data in {**entries, MANIFEST: json.dumps(manifest).encode()}.items():
+            older.writestr(name, data)
+    assert load_ensemble(tmp_path / "older.zip").trained_on is None
+    assert ModelFiles.read(tmp_path / "older.zip").trained_on is None
+    assert describe_training(None) == "trained on data its model file does not name"
+    assert describe_training("IMDB movie reviews") == "trained on IMDB movie reviews"

@@ -14,6 +14,7 @@ from fixture_repo import cli
 from imdb_sentiment.ensemble.stacker import log_odds
 from imdb_sentiment.scoring.explain.attribution import Attribution, combine, spread, top_terms
 from imdb_sentiment.text.tokenize import EnglishWords, tokenize
+from imdb_sentiment.text.vocab import SPECIAL_TOKENS
 
 POSITIVE_REVIEW = "The plot was great and the acting wonderful, a brilliant film I love."
 NEGATIVE_REVIEW = "An awful, boring script and the worst acting: a waste of time, dull and bad."
@@ -55,10 +56,33 @@ def test_combine_weights_each_member() -> None:
     assert both.positions.tolist() == pytest.approx([0.0, 4.0])
 
 
-def test_top_terms_are_strongest_first_and_skip_the_start_marker() -> None:
-    terms = {("<BOS>",): 5.0, ("good",): 0.5, ("great",): 2.0, ("bad",): -1.0}
-    assert top_terms(terms, 5, 1, constant=("<BOS>",)) == [("great", 2.0), ("good", 0.5)]
-    assert top_terms(terms, 1, -1, constant=("<BOS>",)) == [("bad", -1.0)]
+def test_top_terms_are_strongest_first_and_name_only_the_reviews_words() -> None:
+    terms = {("<BOS>",): 5.0, ("good",): 0.5, ("great",): 2.0, ("bad",): -1.0, ("<BOS>", "great"): 3.0,
+             ("<UNK>",): -4.0, ("bad", "<PAD>"): -2.0, ("<UNUSED>",): 1.0}  # fmt: skip
+    assert top_terms(terms, 5, 1) == [("great", 2.0), ("good", 0.5)]
+    assert top_terms(terms, 5, -1) == [("bad", -1.0)]
+
+
+def reserved_in(terms: list[str]) -> list[str]:
+    return [term for term in terms if any(word in SPECIAL_TOKENS for word in term.split())]
+
+
+def test_no_reserved_id_is_named_as_a_term(tmp_path: Path) -> None:
+    """<BOS> starts every review and <UNK> stands for any unknown word: neither is a word of the
+    review, in a term alone or in an n-gram ("<BOS> great"), though both carry weight here."""
+    from fixture_models import ngram_ensemble
+
+    from imdb_sentiment.scoring.classifier import load_ensemble
+    from imdb_sentiment.scoring.explain import Explainer
+
+    explainer = Explainer(load_ensemble(ngram_ensemble(tmp_path / "ensemble.zip", trained_on=None)))
+    texts = ["great boring film", "boring, awful", "awful great", "Boring film"]
+    for text, explanation in zip(texts, explainer.explain(texts, top_k=50), strict=True):
+        weighted = {term for term, weight in explainer.attribute(text).terms.items() if weight}
+        assert any(word in SPECIAL_TOKENS for term in weighted for word in term), weighted  # the test can fail
+        listed = [term["term"] for term in explanation.as_dict()["positive"] + explanation.as_dict()["negative"]]
+        assert listed and not reserved_in(listed), listed
+        assert [word.text.lower() for word in explanation.words] == tokenize(text)  # shaded: the review's own
 
 
 def assert_label_words_lead(explanation, positive: bool) -> None:
@@ -160,6 +184,11 @@ def test_predict_explain_lists_the_top_terms_and_the_method(trained_repo: Path) 
     first_positive = lines[lines.index("towards positive:") + 1].split()
     assert float(first_positive[0]) > 0 and any(word in first_positive[1:] for word in POSITIVE_WORDS)
     assert len(lines) == 2 + 2 + 3 + 3
+    assert "model data/ensemble.zip: trained on IMDB movie reviews" in one.stderr.splitlines()
+    # every term the review's own words: the n-gram member's "<BOS> great" and "<UNK>" are not listed
+    many = predict_cli(trained_repo, "--explain", "--top", "50", POSITIVE_REVIEW + " Zyzzyva qwxz.")
+    assert many.returncode == 0, many.stderr
+    assert not any(token in many.stdout for token in SPECIAL_TOKENS), many.stdout
 
     (trained_repo / "explain.txt").write_text(f"{POSITIVE_REVIEW}\n{NEGATIVE_REVIEW}\n")
     jsonl = predict_cli(trained_repo, "--file", "explain.txt", "--format", "jsonl", "--explain")

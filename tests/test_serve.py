@@ -19,6 +19,9 @@ def test_health_names_the_loaded_model(served_model: int) -> None:
     assert status == 200
     assert body["status"] == "ok" and body["loaded"] is True and body["model"].endswith("data/ensemble.zip")
     assert body["explain_method"].startswith("ensemble")
+    # what the model file says (stage combine wrote data.described()), how it reads text, what it answers
+    assert body["trained_on"] == "IMDB movie reviews"
+    assert body["tokenizer"] == "english" and body["classes"] == ["negative", "positive"]
 
 
 def test_predict_gives_the_python_apis_scores(served_model: int, trained_repo: Path) -> None:
@@ -111,9 +114,11 @@ def test_it_listens_on_loopback_only_by_default(served_model: int) -> None:
 def test_docs_and_page(served_model: int) -> None:
     status, page = request(served_model, "GET", "/")
     assert status == 200 and '<textarea id="review"' in page
+    assert "<h1>Sentiment — trained on IMDB movie reviews</h1>" in page
     assert request(served_model, "GET", "/docs")[0] == 200
     status, schema = request(served_model, "GET", "/openapi.json")
     assert status == 200 and "/predict" in schema["paths"] and "/health" in schema["paths"]
+    assert schema["info"]["title"] == "Sentiment — trained on IMDB movie reviews"
 
 
 @pytest.mark.parametrize("model", ["missing.zip", "params.yaml"])

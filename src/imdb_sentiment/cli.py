@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from imdb_sentiment.pipeline.io import PipelineError, atomic_output
-from imdb_sentiment.scoring.classifier import NO_KNOWN_WORDS, Scores
+from imdb_sentiment.scoring.classifier import NO_KNOWN_WORDS, Scores, describe_training
 from imdb_sentiment.scoring.predict import (
     DEFAULT_MODEL,
     DEFAULT_PARAMS,
@@ -91,10 +91,13 @@ def predict_command(args: argparse.Namespace) -> None:
     texts = [args.text] if args.text is not None else read_reviews_file(args.file)
     explanations: list[dict[str, Any] | None] | None = None
     if args.file is not None and not args.explain:  # a file of reviews: scored in parts, here or on a Dask cluster
-        scores = score_file_texts(chosen_model_files(args), texts)
+        model = chosen_model_files(args)
+        scores = score_file_texts(model, texts)
+        trained_on = model.trained_on
     else:
         classifier = load_chosen_classifier(args)
         scores = classifier.score(texts)
+        trained_on = classifier.trained_on
         if args.text is not None and scores.unscored[0]:
             raise PipelineError(f"the review {NO_KNOWN_WORDS}")
         if args.explain:
@@ -105,6 +108,8 @@ def predict_command(args: argparse.Namespace) -> None:
                 None if unscored else explainer.explain([text], args.top)[0].as_dict()
                 for text, unscored in zip(texts, scores.unscored, strict=True)
             ]
+    # on stderr: stdout is the predictions, which scripts parse
+    print(f"model {model_label(args)}: {describe_training(trained_on)}", file=sys.stderr)
     if args.text is not None and args.output is None and args.format is None:
         p = float(scores.probabilities[0])
         print(f"{p:.4f}\t{label_of(p)}")
@@ -150,9 +155,14 @@ def serve_command(args: argparse.Namespace) -> None:
     from imdb_sentiment.scoring.serve.app import create_app
 
     classifier = load_chosen_classifier(args)
-    where = f"@{args.rev}" if args.rev else f"#{args.stage}" if args.stage else ""
-    app = create_app(classifier, model_name=f"{args.model}{where}")
+    app = create_app(classifier, model_name=model_label(args))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+
+
+def model_label(args: argparse.Namespace) -> str:
+    """The model as --model, --rev or --stage chose it: data/ensemble.zip, data/ensemble.zip@v1.0.0, ...#prod."""
+    where = f"@{args.rev}" if args.rev else f"#{args.stage}" if args.stage else ""
+    return f"{args.model}{where}"
 
 
 def load_chosen_classifier(args: argparse.Namespace) -> Classifier:

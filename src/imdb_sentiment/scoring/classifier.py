@@ -3,8 +3,8 @@
 ``data/ensemble.zip`` (stage combine) holds everything needed to score raw text: each member's
 own model file, the stacker's weights, the vocabulary and the padding. A lone ``.keras`` file
 from stage train carries its vocabulary and padding too, and loads as a one-member classifier
-whose scores pass through unchanged. ``predict``, ``serve`` and ``explain`` use ``Classifier``
-whichever file it came from.
+whose scores pass through unchanged. Both say what the model was trained on (``trained_on``).
+``predict``, ``serve`` and ``explain`` use ``Classifier`` whichever file it came from.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from imdb_sentiment.ensemble.stacker import Stacker
 from imdb_sentiment.members.kinds import KERAS, KERAS_BATCH, Member, MemberKind, kind_of, load_member, manifest_kind
 from imdb_sentiment.members.ngrams import packed_parts
 from imdb_sentiment.pipeline.io import PipelineError, read_json, write_zip
-from imdb_sentiment.text.preprocessing import Preprocessing
+from imdb_sentiment.text.preprocessing import Preprocessing, carried_trained_on
 from imdb_sentiment.text.vocab import known_word_counts
 
 DEFAULT_MODEL = "data/ensemble.zip"
@@ -39,6 +39,12 @@ VOCAB_ENTRY = "vocab.json"
 # file in the manifest; 1: its file only (the kind followed from the name).
 FORMAT_VERSION = 3
 READABLE_FORMATS = (1, 2, 3)
+
+
+def describe_training(trained_on: str | None) -> str:
+    """What predict, the API and the page say of a model's data: "trained on IMDB movie reviews",
+    or, for a model file from before models named their data, that it does not say."""
+    return f"trained on {trained_on}" if trained_on else "trained on data its model file does not name"
 
 
 NO_KNOWN_WORDS = (
@@ -76,6 +82,11 @@ class Classifier:
     preprocessing: Preprocessing
     members: dict[str, Member]
     stacker: Stacker | None
+
+    @property
+    def trained_on(self) -> str | None:
+        """What the reviews it was trained on were, as its file says (None: the file does not say)."""
+        return self.preprocessing.trained_on
 
     def member_probabilities(self, ids: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
         """Each member's probability for each packed review."""
@@ -124,7 +135,7 @@ def save_ensemble(
         files[name] = f"{name}{kinds[name].suffix}"
         entries[files[name]] = data
     padding = preprocessing.as_dict()
-    vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps maxlen, padding, truncating
+    vocab = padding.pop("vocab")  # an entry of its own; the manifest keeps the rest (maxlen, padding, trained_on...)
     manifest = {
         "format": FORMAT_VERSION,
         "stacker": stacker.as_dict(),
@@ -232,6 +243,18 @@ class ModelFiles:
             return cls(Path(path).read_bytes(), ".zip")
         vocab, params = (Path(p).read_bytes() if Path(p).is_file() else None for p in (vocab_path, params_path))
         return cls(Path(path).read_bytes(), Path(path).suffix, vocab, params)
+
+    @cached_property
+    def trained_on(self) -> str | None:
+        """``Classifier.trained_on``, from the file's metadata alone: no member is loaded (the
+        process that only sends parts to a cluster never needs TensorFlow)."""
+        from imdb_sentiment.members.keras.saving import carried_preprocessing
+
+        if self.suffix == ".zip":
+            with zipfile.ZipFile(io.BytesIO(self.model)) as bundle:
+                return carried_trained_on(json.loads(bundle.read(MANIFEST)))
+        carried = carried_preprocessing(io.BytesIO(self.model))
+        return None if carried is None else carried_trained_on(carried)
 
     @cached_property
     def classifier(self) -> Classifier:

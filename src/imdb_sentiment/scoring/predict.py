@@ -22,6 +22,7 @@ from imdb_sentiment.scoring.classifier import (
 )
 
 __all__ = [
+    "LABELS",
     "Classifier",
     "ModelFiles",
     "label_of",
@@ -31,6 +32,11 @@ __all__ = [
     "model_files_at_revision",
     "model_files_in_stage",
 ]
+
+
+# The labels predict and the API give, class 0 then 1, whatever your table's classes are called
+# (data.table.labels maps them in this order: negative first).
+LABELS = ("negative", "positive")
 
 
 def label_of(probability: float, threshold: float = 0.5) -> Literal["positive", "negative"]:

@@ -3,7 +3,8 @@
 Keras stamps each .keras file with the time of saving (in metadata.json and a zip entry) and
 numbers shared objects by their memory address (config.json), so the same weights would give a
 new file, and a new dvc.lock hash, on every run. ``save_model`` fixes both. The vocabulary,
-maxlen and padding travel in an extra entry (Keras ignores it), so the one file is enough.
+maxlen and padding, and what the model was trained on, travel in an extra entry (Keras ignores
+it: ``Preprocessing.as_dict()`` as JSON), so the one file is enough.
 Keras is imported only by the functions that need it: reading the extra entry stays light.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from typing import Any
+from typing import IO, Any
 
 from imdb_sentiment.pipeline.io import ZIP_EPOCH, PipelineError, atomic_output
 
@@ -36,8 +37,9 @@ def load_model(path: str | os.PathLike[str]) -> Any:
         raise PipelineError(f"cannot load the model {path}: {exc}. Run `dvc repro` to train it.") from exc
 
 
-def carried_preprocessing(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The vocabulary, maxlen and padding stage train saved inside a .keras file, if any."""
+def carried_preprocessing(path: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any] | None:
+    """The vocabulary, maxlen, padding and ``trained_on`` stage train saved inside a .keras file
+    (or its bytes), if any."""
     try:
         with zipfile.ZipFile(path) as saved:
             if PREPROCESSING_ENTRY not in saved.namelist():
@@ -66,8 +68,8 @@ def renumber_shared_objects(config: Any, numbers: dict[Any, int] | None = None) 
 
 def save_model(model: Any, path: str | os.PathLike[str], preprocessing: dict[str, Any] | None = None) -> None:
     """Save a keras.Model as .keras, atomically, with fixed timestamps: the same weights give the
-    same bytes. ``preprocessing`` (vocabulary, maxlen, padding, truncating) goes in as
-    PREPROCESSING_ENTRY."""
+    same bytes. ``preprocessing`` (``Preprocessing.as_dict()``: vocabulary, maxlen, padding,
+    truncating, tokenizer, trained_on) goes in as PREPROCESSING_ENTRY."""
     with atomic_output(path) as tmp:
         model.save(tmp)
         with zipfile.ZipFile(tmp) as saved:

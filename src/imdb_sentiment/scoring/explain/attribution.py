@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imdb_sentiment.text.vocab import SPECIAL_TOKENS
+
 Term = tuple[str, ...]  # a word, or the words of an n-gram
 
 
@@ -58,10 +60,18 @@ def combine(members: Iterable[tuple[float, Attribution]], bias: float, method: s
     return Attribution(base, dict(terms), positions, method)
 
 
-def top_terms(terms: dict[Term, float], k: int, sign: int, constant: Term) -> list[tuple[str, float]]:
-    """The ``k`` terms pushing hardest towards positive (sign 1) or negative (sign -1); not
-    ``constant``, the start-of-review marker every review has."""
-    candidates = (item for item in terms.items() if item[1] * sign > 0 and item[0] != constant)
+def names_the_reviews_words(term: Term) -> bool:
+    """Whether every word of ``term`` is a word of the review: not a reserved id's name (<BOS>,
+    which every review starts with, <PAD>, <UNK> for any word outside the vocabulary, <UNUSED>),
+    alone or in an n-gram ("<BOS> great": the n-gram members' review-start feature)."""
+    return not any(word in SPECIAL_TOKENS for word in term)
+
+
+def top_terms(terms: dict[Term, float], k: int, sign: int) -> list[tuple[str, float]]:
+    """The ``k`` terms pushing hardest towards positive (sign 1) or negative (sign -1), among those
+    that name the review's own words. A term with a reserved id is left out of the list only: its
+    weight stays in the log-odds and in its words' shading."""
+    candidates = (item for item in terms.items() if item[1] * sign > 0 and names_the_reviews_words(item[0]))
     return [(" ".join(term), float(value)) for term, value in sorted(candidates, key=lambda item: -abs(item[1]))[:k]]
 
 

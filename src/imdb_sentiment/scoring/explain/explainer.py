@@ -11,7 +11,7 @@ import numpy as np
 from imdb_sentiment.scoring.classifier import Classifier
 from imdb_sentiment.scoring.explain.attribution import Attribution, combine, top_terms
 from imdb_sentiment.scoring.explain.methods import member_explainer
-from imdb_sentiment.text.vocab import BOS, encode, words_by_index
+from imdb_sentiment.text.vocab import encode, words_by_index
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ class Explainer:
                     probability=float(probability),
                     method=attribution.method,
                     base=attribution.base + float(attribution.positions[0]),
-                    positive=top_terms(attribution.terms, top_k, 1, constant=(BOS,)),
-                    negative=top_terms(attribution.terms, top_k, -1, constant=(BOS,)),
+                    positive=top_terms(attribution.terms, top_k, 1),
+                    negative=top_terms(attribution.terms, top_k, -1),
                     words=[
                         WordWeight(text[s.start : s.end] if s.start is not None else s.token, s.start, s.end, float(w))
                         for s, w in zip(spans, attribution.positions[1:], strict=True)

@@ -1,7 +1,12 @@
-"""The FastAPI application: POST /predict, GET /health, GET / (a page), and the docs at /docs."""
+"""The FastAPI application: POST /predict, GET /health, GET / (a page), and the docs at /docs.
+
+The page's and the API's titles, and /health, say what the model was trained on, as its file says:
+nothing here assumes IMDB.
+"""
 
 from __future__ import annotations
 
+import html
 import threading
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -14,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_
 from starlette.exceptions import HTTPException
 
 from imdb_sentiment import __version__
-from imdb_sentiment.scoring.classifier import NO_KNOWN_WORDS, Classifier
+from imdb_sentiment.scoring.classifier import NO_KNOWN_WORDS, Classifier, describe_training
 from imdb_sentiment.scoring.explain.explainer import Explainer
-from imdb_sentiment.scoring.predict import label_of
+from imdb_sentiment.scoring.predict import LABELS, label_of
 from imdb_sentiment.scoring.serve.limits import (
     MAX_BODY_BYTES,
     MAX_EXPLAINED_TEXTS,
@@ -26,6 +31,8 @@ from imdb_sentiment.scoring.serve.limits import (
 )
 
 EXPECTED = '{"texts": ["a review", ...], "explain": false}'
+PRODUCT = "Sentiment"
+PAGE_TITLE = "{{title}}"  # where page.html takes the title
 Review = Annotated[StrictStr, Field(max_length=MAX_TEXT_CHARS)]
 
 
@@ -87,6 +94,12 @@ class Health(BaseModel):
     status: Literal["ok"]
     loaded: bool
     model: str
+    trained_on: str | None = Field(
+        description="What the model was trained on (its file's data.name, or e.g. 'IMDB movie reviews'); "
+        "null for a model file from before models named their data."
+    )
+    tokenizer: str = Field(description="How it splits text into words (params.yaml text.tokenizer).")
+    classes: list[str] = Field(description="The labels it gives, negative first.")
     explain_method: str
 
 
@@ -115,17 +128,24 @@ def http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def title_of(classifier: Classifier) -> str:
+    """The page's and the API's title: "Sentiment — trained on IMDB movie reviews"."""
+    return f"{PRODUCT} — {describe_training(classifier.trained_on)}"
+
+
 def create_app(classifier: Classifier, model_name: str) -> FastAPI:
     """The API around a loaded classifier (``load_classifier``'s result)."""
     explainer = Explainer(classifier)
+    title = title_of(classifier)
     # One request at a time through the model: TensorFlow already uses both cores for one batch,
     # and the n-gram tables' lazily built hash indexes are not safe to build from two threads.
     model_lock = threading.Lock()
     app = FastAPIOffline(  # /docs and /redoc load their scripts from this server, not a CDN
-        title="IMDB sentiment",
+        title=title,
         version=__version__,
         description=(
-            f"Scores movie reviews with `{model_name}`. Limits per request: {MAX_TEXTS} texts "
+            f"Scores reviews with `{model_name}`, {describe_training(classifier.trained_on)}. "
+            f"Limits per request: {MAX_TEXTS} texts "
             f"({MAX_EXPLAINED_TEXTS} with explain), {MAX_TEXT_CHARS:,} characters per text, {MAX_BODY_BYTES:,} bytes."
         ),
     )
@@ -133,6 +153,7 @@ def create_app(classifier: Classifier, model_name: str) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     page = resources.files("imdb_sentiment.scoring.serve").joinpath("page.html").read_text(encoding="utf-8")
+    page = page.replace(PAGE_TITLE, html.escape(title))  # data.name is the user's text: escaped
 
     errors: dict[int | str, dict[str, Any]] = {
         400: {"description": "The body is not UTF-8 JSON."},
@@ -164,8 +185,17 @@ def create_app(classifier: Classifier, model_name: str) -> FastAPI:
 
     @app.get("/health")
     def health() -> Health:
-        """Whether the model is loaded, and which."""
-        return Health(status="ok", loaded=True, model=model_name, explain_method=explainer.method)
+        """Whether the model is loaded, and which: its file, what it was trained on, how it reads
+        text, the labels it gives and how its scores are explained."""
+        return Health(
+            status="ok",
+            loaded=True,
+            model=model_name,
+            trained_on=classifier.trained_on,
+            tokenizer=classifier.preprocessing.tokenizer_name,
+            classes=list(LABELS),
+            explain_method=explainer.method,
+        )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
