@@ -176,6 +176,59 @@ def peers_table(record: Record) -> str:
     return table(("system", "test accuracy", "seconds", "setting chosen on validation"), rows) + "\n\n" + note
 
 
+def nsmc_table(record: Record) -> str:
+    """Korean reviews: the pipeline and its peers on one split in one run, the targets beside."""
+    pipeline, peers = record["pipeline"], record.get("peers") or {}
+    rows = [("this pipeline, Korean recipe", pct(pipeline["test_accuracy"]), f"{pipeline['cold_repro_s']:.0f} s (cold)",
+             f"ensemble {pct(pipeline['val_accuracy'])}", "morphemes (kiwipiepy)")]  # fmt: skip
+    rows += [(f"member `{name}` (in the same run)", pct(value), "", pct(pipeline["members_val_accuracy"][name]), "")
+             for name, value in pipeline["members_test_accuracy"].items()]  # fmt: skip
+    for name, peer in peers.items():
+        setting = ", ".join(f"{key} {value}" for key, value in peer["setting"].items())
+        rows.append((f"{name} {peer['version']}", pct(peer["test_accuracy"]), f"{peer['seconds']:.1f} s",
+                     f"{pct(peer['val_accuracy'])} ({setting})", peer["tokens"]))  # fmt: skip
+    targets, unknown = record["targets"], record["unknown_words"]
+    ratio = targets["cold_repro_over_sklearn_nbsvm"]
+    notes = [
+        f"Commit `{record['commit'][:7]}`, {record['machine']['cpu_count']} cores, one run.",
+        f"The cold run takes {ratio:.2f}x scikit-learn NBSVM's seconds (target: at most 4x)." if ratio else "",
+        f"The heaviest stage peaked at {pipeline['peak_mib']:,} MiB (target: at most 4 GiB).",
+        f"Reviews with no word the model knows: {pct(unknown['test']['share'])} of the "
+        f"{unknown['test']['reviews']:,} test reviews (movies it never saw), "
+        f"{pct(unknown['movies_outside_the_sample']['share'])} of {unknown['movies_outside_the_sample']['reviews']:,} "
+        "reviews of movies outside the sample.",
+    ]
+    header = ("system", "test accuracy", "seconds", "validation accuracy (setting)", "tokens")
+    return table(header, rows) + "\n\n" + " ".join(note for note in notes if note)
+
+
+def nsmc_stages_table(record: Record) -> str:
+    """The Korean recipe's cold run, stage by stage."""
+    stages = record["pipeline"]["stages"]
+    rows = [(f"`{name}`", f"{stage['seconds']:.1f}", f"{stage['peak_mib']:,}") for name, stage in stages.items()]
+    return table(("stage", "seconds", "peak MiB"), rows)
+
+
+def nsmc_neighbors_table(record: Record) -> str:
+    """The Korean probe words' nearest neighbours in both vector sets of the benchmark's run."""
+    neighbors = record["pipeline"]["neighbors"]
+    sources = list(neighbors)
+    words = list(neighbors[sources[0]])
+    rows = [(f"`{word}`", *(", ".join(neighbors[source][word] or ["(not in the vectors)"]) for source in sources))
+            for word in words]  # fmt: skip
+    return table(("word", *(f"nearest in `{source}`" for source in sources)), rows)
+
+
+def nsmc_candidates_table(study: Record) -> str:
+    """Settings tried for Korean reviews, each a cold run judged on validation only."""
+    rows = [
+        (f"`{name}`", ", ".join(f"`{key}: {value}`" for key, value in entry["changes"].items()) or "the recipe",
+         pct(entry["val_accuracy"]), ", ".join(f"{m} {pct(v)}" for m, v in entry["members_val_accuracy"].items()))
+        for name, entry in study["candidates"].items()
+    ]  # fmt: skip
+    return table(("try", "changes to the recipe", "ensemble validation", "members' validation"), rows)
+
+
 def serve_table(bench: Record) -> str:
     serve = bench["serve"]
     runs = [value for value in serve.values() if isinstance(value, dict) and "reviews_per_request" in value]
@@ -418,6 +471,7 @@ def model_selection_table(study: Record) -> str:
 # --- placeholders -----------------------------------------------------------------------------
 
 REPRO = "uv run dvc repro"
+NSMC = "uv sync --extra korean --group peers && uv run python bench/nsmc.py"
 
 
 def scale_table(record: Record) -> str:
@@ -539,13 +593,22 @@ PLACEHOLDERS: dict[str, Source] = {
     "cluster": Source(
         "metrics/cluster.json",
         cluster_table,
-        "uv run python bench/scale.py --sizes 4 --stages download,reindex_vocab,train_ngrams,train_ending,evaluate "
+        "uv run python bench/scale.py --sizes 4 "
+        "--stages download,tokenize_reviews,reindex_vocab,train_ngrams,train_ending,evaluate "
         "--cluster-size 4 "
         "--out metrics/cluster.json --plot /tmp/cluster.png",
     ),
     "serve": Source("metrics/bench.json", serve_table, "uv run python bench/serve.py", needs="serve"),
     "inference": Source("metrics/bench.json", inference_table, "uv run python bench/inference.py", needs="inference"),
     "peers": Source("metrics/peers.json", peers_table, "uv sync --group peers && uv run python bench/peers.py"),
+    "nsmc": Source("metrics/nsmc.json", nsmc_table, NSMC),
+    "nsmc_stages": Source("metrics/nsmc.json", nsmc_stages_table, NSMC),
+    "nsmc_neighbors": Source("metrics/nsmc.json", nsmc_neighbors_table, NSMC),
+    "nsmc_candidates": Source(
+        "metrics/studies/nsmc_candidates.json",
+        nsmc_candidates_table,
+        "uv run python bench/nsmc.py --no-peers --try NAME",
+    ),
     "sweep": Source("metrics/bench.json", sweep_table, "uv run python bench/sweep.py", needs="sweep"),
     "platforms": Source("metrics/platforms.json", platforms_table, "uv run python bench/check_platforms.py"),
     "experiments": Source("metrics/experiments.json", experiments_table, "uv run python studies/experiments.py"),
