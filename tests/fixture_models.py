@@ -22,13 +22,14 @@ TEXTS = ["great film", "the great film", "great great", "awful film", "the awful
 LABELS = [1, 1, 1, 0, 0, 0, 0]
 
 
-def ngram_ensemble(path: Path, trained_on: str | None) -> Path:
-    """An ensemble of one n-gram member (unigrams and bigrams) at ``path``, saying ``trained_on``."""
+def ngram_ensemble(path: Path, trained_on: str | None, tokenizer: str = "english") -> Path:
+    """An ensemble of one n-gram member (unigrams and bigrams) at ``path``, saying ``trained_on``
+    (``tokenizer``: what the file names; the fixture's words are read in English either way)."""
     ids, offsets = pack([encode(tokenize(text), VOCAB) for text in TEXTS * 5])
     model = fit_ngram_model(ids, offsets, np.array(LABELS * 5), base=len(VOCAB), max_n=2, min_df=1, c=1.0)
     member = path.with_name(f"{path.stem}-ngrams.npz")
     model.save(member)
-    preprocessing = Preprocessing(VOCAB, maxlen=10, padding="pre", truncating="pre", trained_on=trained_on)
+    preprocessing = Preprocessing(VOCAB, 10, "pre", "pre", tokenizer_name=tokenizer, trained_on=trained_on)
     save_ensemble(path, Stacker(("ngrams",), (1.0,), 0.0), {"ngrams": member}, preprocessing)
     member.unlink()  # the zip alone is enough
     return path

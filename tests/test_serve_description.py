@@ -56,3 +56,11 @@ def test_an_older_model_file_is_not_said_to_be_imdbs(tmp_path: Path) -> None:
     assert endpoint(app, "/health").trained_on is None
     assert app.openapi()["info"]["title"] == "Sentiment — trained on data its model file does not name"
     assert "IMDB" not in endpoint(app, "/").body.decode()
+
+
+@pytest.mark.parametrize(("tokenizer", "example"), [("english", "A wonderful film"), ("korean", "배우들 연기가")])
+def test_the_page_s_example_review_is_in_the_model_s_language(tmp_path: Path, tokenizer: str, example: str) -> None:
+    """An English example on a Korean model's page would be refused: no word it knows."""
+    path = ngram_ensemble(tmp_path / "ensemble.zip", trained_on="reviews", tokenizer=tokenizer)
+    page = endpoint(create_app(load_ensemble(path), "m.zip"), "/").body.decode()
+    assert f'<textarea id="review" aria-label="review">{example}' in page

@@ -33,6 +33,11 @@ from imdb_sentiment.scoring.serve.limits import (
 EXPECTED = '{"texts": ["a review", ...], "explain": false}'
 PRODUCT = "Sentiment"
 PAGE_TITLE = "{{title}}"  # where page.html takes the title
+PAGE_EXAMPLE = "{{example}}"  # and its example review, in the language of the model's tokenizer
+EXAMPLE_REVIEWS = {
+    "english": "A wonderful film: the acting is brilliant and the story moving.",
+    "korean": "배우들 연기가 훌륭하고 스토리도 감동적이었다. 강추!",
+}
 Review = Annotated[StrictStr, Field(max_length=MAX_TEXT_CHARS)]
 
 
@@ -154,6 +159,7 @@ def create_app(classifier: Classifier, model_name: str) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     page = resources.files("imdb_sentiment.scoring.serve").joinpath("page.html").read_text(encoding="utf-8")
     page = page.replace(PAGE_TITLE, html.escape(title))  # data.name is the user's text: escaped
+    page = page.replace(PAGE_EXAMPLE, EXAMPLE_REVIEWS.get(classifier.preprocessing.tokenizer_name, ""))
 
     errors: dict[int | str, dict[str, Any]] = {
         400: {"description": "The body is not UTF-8 JSON."},
