@@ -255,7 +255,7 @@ def plot(record: dict[str, Any], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
-def try_settings(name: str, changes: dict[str, Any], sample: pa.Table, workdir: Path) -> None:
+def try_settings(name: str, changes: dict[str, Any], sample: pa.Table, workdir: Path, note: str = "") -> None:
     """Run the recipe with ``changes`` in a kept clone (only the stages they change rerun) and record
     its validation figures as ``name`` in metrics/studies/nsmc_candidates.json; test figures are
     left out, as they are not for choosing."""
@@ -273,6 +273,7 @@ def try_settings(name: str, changes: dict[str, Any], sample: pa.Table, workdir: 
     study = json.loads(path.read_text()) if path.exists() else {"candidates": {}}
     study["candidates"][name] = {
         "changes": {key: value for key, value in changes.items() if RECIPE.get(key) != value},
+        **({"note": note} if note else {}),
         "val_accuracy": pipeline["val_accuracy"],
         "members_val_accuracy": pipeline["members_val_accuracy"],
         "peak_mib": round(peak),
@@ -309,7 +310,7 @@ def main() -> None:
     sample, outside = sample_nsmc(Path(args.table))
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     if args.try_name:
-        try_settings(args.try_name, changes, sample, Path(args.workdir))
+        try_settings(args.try_name, changes, sample, Path(args.workdir), args.note)
         return
     with tempfile.TemporaryDirectory(prefix="nsmc-") as tmp:
         clone = clone_repo(Path(tmp))

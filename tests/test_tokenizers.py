@@ -51,7 +51,8 @@ def test_korean_morphemes_split_particles_and_endings_from_words(korean) -> None
     assert korean.tokens("스릴러물의") == ["스릴러", "물", "의"]
     tokens = korean.tokens("연기가 정말 최고였다!! 재미있어요 <br />GOOD")
     assert tokens[:2] == ["연기", "가"] and "최고" in tokens and "재미있" in tokens and tokens[-1] == "good"
-    assert "!" not in tokens and "<br" not in "".join(tokens)  # punctuation and markup are no tokens
+    assert "!!" in tokens and "<br" not in "".join(tokens)  # marks carry the tone; markup is no token
+    assert korean.tokens('"최고" ㅋㅋㅋㅋㅋ!!!!') == ["최고", "ㅋㅋ", "!!"]  # quotes out, runs cut to two
     assert "다크_나이트" in korean.tokens("다크나이트 최고")  # a name its dictionary knows: one token, no space
 
 

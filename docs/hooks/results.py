@@ -222,7 +222,8 @@ def nsmc_neighbors_table(record: Record) -> str:
 def nsmc_candidates_table(study: Record) -> str:
     """Settings tried for Korean reviews, each a cold run judged on validation only."""
     rows = [
-        (f"`{name}`", ", ".join(f"`{key}: {value}`" for key, value in entry["changes"].items()) or "the recipe",
+        (f"`{name}`", "; ".join([f"`{key}: {value}`" for key, value in entry["changes"].items()]
+                                + ([entry["note"]] if entry.get("note") else [])) or "the recipe",
          pct(entry["val_accuracy"]), ", ".join(f"{m} {pct(v)}" for m, v in entry["members_val_accuracy"].items()))
         for name, entry in study["candidates"].items()
     ]  # fmt: skip
