@@ -300,11 +300,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--table", default=str(REPO.parent / "shared/data/naver_movie_reviews.parquet"))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a param beside the recipe")
-    parser.add_argument("--no-peers", action="store_true", help="the pipeline alone (trying settings on validation)")
+    parser.add_argument("--no-peers", action="store_true", help="the pipeline alone, without the peers")
     parser.add_argument("--try", dest="try_name", metavar="NAME", help="record a try of --set on validation")
-    parser.add_argument(
-        "--workdir", default="/tmp/nsmc-tries", help="--try's clone, kept: a try reruns what it changes"
-    )
+    parser.add_argument("--workdir", default="/tmp/nsmc-tries", help="--try's clone, kept between tries")
+    parser.add_argument("--note", default="", help="--try: what else differs (an edit to the clone's code)")
     parser.add_argument("--out", default=str(REPO / "metrics" / "nsmc.json"))
     parser.add_argument("--plot", default=str(REPO / "docs" / "nsmc.png"))
     args = parser.parse_args()
