@@ -66,6 +66,10 @@ RECIPE: dict[str, Any] = {
     "data.table.test_size": 0.25,
     "text.tokenizer": "korean",
     "export.probe_words": ["재미", "최고", "배우", "지루"],
+    # chosen on validation (metrics/studies/nsmc_candidates.json): more morphemes keep their id
+    # (+0.06 points), the n-gram member regularised more (+0.56 for the member, +0.01 stacked)
+    "vocab.num_words": 200_000,
+    "ngrams.C": 0.3,
 }
 
 
