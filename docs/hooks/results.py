@@ -191,6 +191,8 @@ def nsmc_table(record: Record) -> str:
     ratio = targets["cold_repro_over_sklearn_nbsvm"]
     notes = [
         f"Commit `{record['commit'][:7]}`, {record['machine']['cpu_count']} cores, one run.",
+        "The ensemble's validation accuracy is cross-validated within validation (the stacker is fitted there);"
+        " the members' and the peers' are on the whole validation split, fitted on the rest of train.",
         f"The cold run takes {ratio:.2f}x scikit-learn NBSVM's seconds (target: at most 4x)." if ratio else "",
         f"The heaviest stage peaked at {pipeline['peak_mib']:,} MiB (target: at most 4 GiB).",
         f"Reviews with no word the model knows: {pct(unknown['test']['share'])} of the "
