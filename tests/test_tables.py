@@ -380,4 +380,4 @@ def test_params_reach_the_reader_through_the_source_catalog(tmp_path: Path) -> N
     summary = SOURCES["table"](params, tmp_path / "out.parquet", tmp_path, None)
     assert summary["excluded"] == {"train": 4, "test": 2}
     assert pd.read_parquet(tmp_path / "out.parquet")["text"].iloc[0] == '최고의 영화 "강추'
-    assert params.described() == f"reviews from {train}, {test}"
+    assert params.described() == "your own labelled reviews"  # data.name names them

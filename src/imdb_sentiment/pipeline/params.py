@@ -72,10 +72,8 @@ class DataParams(_Group):
         """What a model trained on these reviews was trained on, in a few words."""
         if self.name:
             return self.name
-        if self.source == "imdb":
-            return "IMDB movie reviews"
-        path = self.table.path
-        return f"reviews from {path if isinstance(path, str) else ', '.join(path.values())}"
+        # Not the table's path: the model would then be retrained whenever its file was renamed.
+        return "IMDB movie reviews" if self.source == "imdb" else "your own labelled reviews"
 
 
 # text.tokenizer's names; imdb_sentiment.text.tokenize.TOKENIZERS defines each (a test checks they agree).
