@@ -172,6 +172,7 @@ def test_the_committed_records_are_split_by_study() -> None:
         "model_selection",
         "word2vec_candidates",
         "train_step_cost",
+        "nsmc_candidates",  # bench/nsmc.py --try: the Korean recipe's settings, chosen on validation
     }
     assert {"stacked_val_accuracy", "keras_members", "language_models"} <= set(records["ensemble_candidates"])
     assert "views" not in records["ensemble_candidates"]
@@ -179,6 +180,9 @@ def test_the_committed_records_are_split_by_study() -> None:
     assert {"members", "gains", "baseline"} <= set(records["member_cv"])
     assert all("val_accuracy_per_epoch" in row for row in records["training_candidates"].values())
     assert set(records["model_selection"]) == {"experiments", "findings"}
+    tries = records["nsmc_candidates"]["candidates"].values()
+    assert all({"changes", "val_accuracy", "members_val_accuracy"} <= set(entry) for entry in tries)
+    assert not any("test" in key for entry in tries for key in entry)  # chosen on validation: no test figure kept
 
 
 def test_the_experiments_runner_writes_a_studys_record_unless_it_runs_the_tutorial() -> None:
