@@ -74,3 +74,13 @@ def stage_order(repo: Path, env: dict[str, str]) -> list[str]:
             if stage not in ordered and all(src in ordered for src, dst in edges if dst == stage):
                 ordered.append(stage)
     return ordered
+
+
+def cold_run_stages(clone: Path, env: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each stage's seconds and peak memory, run in pipeline order from an empty cache."""
+    stages = {}
+    for stage in stage_order(clone, env):
+        seconds, peak = run_measured(["dvc", "repro", "--single-item", "--force", stage], clone, env)
+        stages[stage] = {"seconds": round(seconds, 1), "peak_rss_mib": round(peak)}
+        print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
+    return stages

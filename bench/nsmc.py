@@ -46,8 +46,9 @@ import imdb_sentiment  # noqa: F401  (before numpy: it pins numpy's CPU kernels,
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from measure import run_measured, stage_order
+from measure import cold_run_stages, run_measured
 from peers import PEERS, run_peer
+from peers import plot as peers_plot
 from scale import clone_repo, stage_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,15 +108,11 @@ def sample_nsmc(table_path: Path) -> tuple[pa.Table, pa.Table]:
 
 
 def run_pipeline(clone: Path, env: dict[str, str]) -> dict[str, Any]:
-    """Every stage cold, in order, each timed with its peak memory."""
-    stages: dict[str, dict[str, float]] = {}
-    for stage in stage_order(clone, env):
-        seconds, peak = run_measured(["dvc", "repro", "--single-item", "--force", stage], clone, env)
-        stages[stage] = {"seconds": round(seconds, 1), "peak_mib": round(peak)}
-        print(f"{stage}: {seconds:.1f} s, {peak:.0f} MiB", flush=True)
+    """Every stage cold, in order, each timed with its peak memory (as bench/run.py does)."""
+    stages = cold_run_stages(clone, env)
     return {
         "cold_repro_s": round(sum(stage["seconds"] for stage in stages.values()), 1),
-        "peak_mib": max(stage["peak_mib"] for stage in stages.values()),
+        "peak_rss_mib": max(stage["peak_rss_mib"] for stage in stages.values()),
         "stages": stages,
     }
 
@@ -236,33 +233,18 @@ def targets(record: dict[str, Any]) -> dict[str, Any]:
         "ahead_of_every_peer": None if best_peer is None else pipeline["test_accuracy"] > best_peer,
         "cold_repro_over_sklearn_nbsvm": over,
         "cold_repro_within_4x_sklearn_nbsvm": None if over is None else over <= 4.0,
-        "every_stage_at_most_4_gib": pipeline["peak_mib"] <= 4096,
+        "every_stage_at_most_4_gib": pipeline["peak_rss_mib"] <= 4096,
         "without_known_word_under_0.5%": record["unknown_words"]["test"]["share"] < 0.005,
     }
 
 
 def plot(record: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [("this pipeline (cold dvc repro)", record["pipeline"]["cold_repro_s"], record["pipeline"]["test_accuracy"])]
-    rows += [(name, peer["seconds"], peer["test_accuracy"]) for name, peer in (record.get("peers") or {}).items()]
-    figure, axes = plt.subplots(figsize=(7, 4.2))
-    for name, seconds, test_accuracy in rows:
-        axes.scatter(seconds, 100 * test_accuracy, s=40)
-        axes.annotate(name, (seconds, 100 * test_accuracy), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    axes.axhline(89.63, color="grey", linestyle=":", linewidth=1)
-    axes.text(0.01, 89.63, " KoBERT's published 89.63% (a GPU, NSMC's random split)", fontsize=7, color="grey",
-              va="bottom", transform=axes.get_yaxis_transform())  # fmt: skip
-    axes.set_xscale("log")
-    axes.set_xlabel("seconds on 2 cores, log scale (a peer: tokens, refit, test; the pipeline: a cold run)")
-    axes.set_ylabel("test accuracy (%)")
-    axes.set_title("Naver movie reviews, NSMC's protocol, movies held out: one run")
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    rows = [{"system": "this pipeline (cold dvc repro)", "seconds": record["pipeline"]["cold_repro_s"],
+             "test_accuracy": record["pipeline"]["test_accuracy"]}]  # fmt: skip
+    rows += [{"system": name, **peer} for name, peer in (record.get("peers") or {}).items()]
+    peers_plot(rows, path, title="Naver movie reviews, NSMC's protocol, movies held out: one run",
+               xlabel="seconds on 2 cores, log scale (a peer: tokens, refit, test; the pipeline: a cold run)",
+               reference=(89.63, "KoBERT's published 89.63% (a GPU, NSMC's random split)"))  # fmt: skip
 
 
 def try_settings(name: str, changes: dict[str, Any], sample: pa.Table, workdir: Path, note: str = "") -> None:

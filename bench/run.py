@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import run_measured, stage_order
+from measure import cold_run_stages, run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 NOOP_RUNS = 11  # the no-op's median: one run moves by 0.2-0.4 s with the machine's load
@@ -82,16 +82,6 @@ def fresh_clone(rev: str, clone: Path, cache: Path) -> tuple[Path, dict[str, str
     env["PYTHONPATH"] = os.pathsep.join([str(clone / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
     subprocess.run(["dvc", "config", "--local", "cache.dir", str(cache)], cwd=clone, check=True)
     return clone, env
-
-
-def cold_run_stages(clone: Path, env: dict[str, str]) -> dict[str, dict[str, float]]:
-    """Each stage's seconds and peak memory, run in pipeline order from an empty cache."""
-    stages = {}
-    for stage in stage_order(clone, env):
-        seconds, peak = run_measured(["dvc", "repro", "--single-item", "--force", stage], clone, env)
-        stages[stage] = {"seconds": round(seconds, 1), "peak_rss_mib": round(peak)}
-        print(f"{stage:16s} {seconds:7.1f} s {peak:7.0f} MiB", flush=True)
-    return stages
 
 
 def main() -> None:

@@ -194,7 +194,7 @@ def nsmc_table(record: Record) -> str:
         "The ensemble's validation accuracy is cross-validated within validation (the stacker is fitted there);"
         " the members' and the peers' are on the whole validation split, fitted on the rest of train.",
         f"The cold run takes {ratio:.2f}x scikit-learn NBSVM's seconds (target: at most 4x)." if ratio else "",
-        f"The heaviest stage peaked at {pipeline['peak_mib']:,} MiB (target: at most 4 GiB).",
+        f"The heaviest stage peaked at {pipeline['peak_rss_mib']:,} MiB (target: at most 4 GiB).",
         f"Reviews with no word the model knows: {pct(unknown['test']['share'])} of the "
         f"{unknown['test']['reviews']:,} test reviews (movies it never saw), "
         f"{pct(unknown['movies_outside_the_sample']['share'])} of {unknown['movies_outside_the_sample']['reviews']:,} "
@@ -207,7 +207,7 @@ def nsmc_table(record: Record) -> str:
 def nsmc_stages_table(record: Record) -> str:
     """The Korean recipe's cold run, stage by stage."""
     stages = record["pipeline"]["stages"]
-    rows = [(f"`{name}`", f"{stage['seconds']:.1f}", f"{stage['peak_mib']:,}") for name, stage in stages.items()]
+    rows = [(f"`{name}`", f"{stage['seconds']:.1f}", f"{stage['peak_rss_mib']:,}") for name, stage in stages.items()]
     return table(("stage", "seconds", "peak MiB"), rows)
 
 
