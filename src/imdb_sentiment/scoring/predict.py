@@ -36,12 +36,12 @@ __all__ = [
 
 # The labels predict and the API give, class 0 then 1, whatever your table's classes are called
 # (data.table.labels maps them in this order: negative first).
-LABELS = ("negative", "positive")
+LABELS: tuple[Literal["negative"], Literal["positive"]] = ("negative", "positive")
 
 
 def label_of(probability: float, threshold: float = 0.5) -> Literal["positive", "negative"]:
     """'positive' or 'negative', as predict_label decides."""
-    return "positive" if probability >= threshold else "negative"
+    return LABELS[1] if probability >= threshold else LABELS[0]
 
 
 def model_files_at_revision(
